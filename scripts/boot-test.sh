@@ -1,0 +1,161 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot one step's kernel in QEMU (KVM when /dev/kvm works, TCG otherwise)
+# with its initramfs, then judge the run: a clean shutdown after every suite,
+# KUnit (KTAP on the console, parsed by kunit.py) and the kselftests.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	echo "usage: $0 OUTDIR RESULTDIR   (needs RESULTDIR/initramfs.cpio.gz)" >&2
+	exit 2
+}
+[ $# -eq 2 ] || usage
+out=$1 res=$2
+qemu=qemu-system-x86_64
+need_cmd $qemu python3
+
+kvm_usable() {
+	[ -r /dev/kvm ] && [ -w /dev/kvm ]
+}
+
+accel=${HMMCI_ACCEL:-auto}
+if [ "$accel" = auto ]; then
+	accel=tcg
+	kvm_usable && accel=kvm
+fi
+
+# 6 GiB: room for two 1 GiB pages at boot and the 2 MiB pool.
+cmdline="console=ttyS0 panic=-1 oops=panic loglevel=6"
+cmdline+=" default_hugepagesz=2M hugepagesz=1G hugepages=2 hugepagesz=2M hugepages=700"
+if [ "${HMMCI_COHERENT:-0}" = 1 ]; then
+	# Opt-in: 512 MiB of reserved RAM that test_hmm uses as DEVICE_COHERENT
+	# memory for /dev/hmm_dmirror2 and 3 (as test_hmm.sh does). On v7.3.4
+	# this oopses the guest: see README, "device coherent".
+	cmdline+=' memmap=512M$0x180000000'
+	cmdline+=" test_hmm.spm_addr_dev0=0x180000000 test_hmm.spm_addr_dev1=0x190000000"
+fi
+cmdline+=" ${HMMCI_CMDLINE:-}"
+
+guest=$res/guest
+
+# boot ACCEL: run QEMU once; for KVM, give up after 30 s without a byte on
+# the console (nested KVM that accepts the VM but never runs it), so the
+# caller can fall back to TCG.
+boot() {
+	local a=$1 t pid
+	if [ "$a" = kvm ]; then
+		aflags=(-accel kvm -cpu host)
+		limit=${HMMCI_BOOT_TIMEOUT:-600}
+	else
+		aflags=(-accel tcg -cpu max)
+		limit=${HMMCI_BOOT_TIMEOUT:-1500}
+	fi
+	rm -rf "$guest" "$res/console.log"
+	mkdir -p "$guest"
+	qcmd=($qemu "${aflags[@]}" -m 6G -smp 2 -nodefaults -display none -no-reboot
+		-kernel "$out/arch/x86/boot/bzImage" -initrd "$res/initramfs.cpio.gz"
+		-append "$cmdline" -serial "file:$res/console.log" -nic none
+		-virtfs "local,path=$guest,mount_tag=results,security_model=none,id=results")
+	printf '%q ' timeout "$limit" "${qcmd[@]}" >"$res/boot.cmd"
+	echo >>"$res/boot.cmd"
+	echo "$a" >"$res/accel"
+	log "boot: $a, timeout ${limit}s; console: $res/console.log"
+	t=$(date +%s)
+	rc=0
+	timeout "$limit" "${qcmd[@]}" >"$res/qemu.log" 2>&1 &
+	pid=$!
+	if [ "$a" = kvm ]; then
+		while kill -0 $pid 2>/dev/null && [ ! -s "$res/console.log" ] &&
+			[ $(($(date +%s) - t)) -lt 30 ]; do
+			sleep 1
+		done
+		if [ ! -s "$res/console.log" ]; then
+			kill $pid 2>/dev/null || true
+			wait $pid 2>/dev/null || true
+			log "boot: KVM did not run the guest ($(tail -n1 "$res/qemu.log")); falling back to TCG"
+			return 99
+		fi
+	fi
+	wait $pid || rc=$?
+	echo $(($(date +%s) - t)) >"$res/boot_s"
+	log "boot: qemu exit $rc after $(cat "$res/boot_s")s"
+	return $rc
+}
+
+rc=0
+boot "$accel" || rc=$?
+if [ $rc -eq 99 ]; then
+	echo "KVM: /dev/kvm opens but runs no guest here" >"$res/accel-note"
+	rc=0
+	boot tcg || rc=$?
+fi
+
+status=$guest/status
+verdict=PASS
+why=
+if [ $rc -eq 124 ]; then
+	verdict=FAIL why="hang: no clean shutdown within ${limit}s"
+elif grep -q 'Kernel panic' "$res/console.log" 2>/dev/null; then
+	verdict=FAIL why="panic: $(grep -m1 'Kernel panic' "$res/console.log")"
+elif [ $rc -ne 0 ]; then
+	verdict=FAIL why="qemu exited $rc: $(tail -n1 "$res/qemu.log")"
+elif ! grep -qx 'boot:ok' "$status" 2>/dev/null; then
+	verdict=FAIL why="/init did not run"
+elif ! grep -qx 'done:ok' "$status" 2>/dev/null; then
+	verdict=FAIL why="unclean shutdown: suites did not finish"
+elif grep -qE '^(BUG|WARNING|Oops|general protection)' <(sed 's/^\[[ 0-9.]*\] //' "$res/console.log"); then
+	verdict=FAIL why="kernel warning: $(sed 's/^\[[ 0-9.]*\] //' "$res/console.log" | grep -m1 -E '^(BUG|WARNING|Oops|general protection)')"
+fi
+echo "$verdict${why:+ $why}" >"$res/boot"
+
+# KUnit: the KTAP the built-in suites printed at boot.
+kunit=$HMMCI_WORKTREE/tools/testing/kunit/kunit.py
+python3 "$kunit" parse "$res/console.log" >"$res/kunit.log" 2>&1 || true
+summary=$(sed -nE 's/.*Testing complete\. (Ran .*)/\1/p' "$res/kunit.log" | tail -n1)
+if grep -q 'Could not find any KTAP output' "$res/kunit.log"; then
+	echo "SKIP no KUnit suite is built in at this step" >"$res/kunit"
+elif [ -n "$summary" ]; then
+	p=$(echo "$summary" | sed -nE 's/.*passed: ([0-9]+).*/\1/p')
+	f=$(echo "$summary" | sed -nE 's/.*failed: ([0-9]+).*/\1/p')
+	s=$(echo "$summary" | sed -nE 's/.*skipped: ([0-9]+).*/\1/p')
+	c=$(echo "$summary" | sed -nE 's/.*crashed: ([0-9]+).*/\1/p')
+	e=$(echo "$summary" | sed -nE 's/.*errors: ([0-9]+).*/\1/p')
+	p=${p:-0} f=$((${f:-0} + ${c:-0} + ${e:-0})) s=${s:-0}
+	st=PASS
+	[ "$f" -eq 0 ] || st=FAIL
+	echo "$st $p/$f/$s" >"$res/kunit"
+elif grep -q 'KTAP version' "$res/console.log" 2>/dev/null; then
+	echo "FAIL KTAP printed but kunit.py could not parse it (see kunit.log)" >"$res/kunit"
+else
+	echo "SKIP no KUnit suite is built in at this step" >"$res/kunit"
+fi
+
+# kselftests: each suite's TAP ends with "# Totals: pass:N fail:N ...".
+p=0 f=0 s=0 names=
+for logf in "$guest"/*.log; do
+	[ -f "$logf" ] || continue
+	name=$(basename "$logf" .log)
+	tot=$(grep -m1 '^# Totals:' "$logf" || true)
+	if [ -z "$tot" ]; then
+		f=$((f + 1))
+		names+=" $name(no totals)"
+		continue
+	fi
+	p=$((p + $(echo "$tot" | sed -nE 's/.*Totals: pass:([0-9]+).*/\1/p')))
+	f=$((f + $(echo "$tot" | sed -nE 's/.* fail:([0-9]+).*/\1/p') +
+		$(echo "$tot" | sed -nE 's/.*error:([0-9]+).*/\1/p')))
+	s=$((s + $(echo "$tot" | sed -nE 's/.*skip:([0-9]+).*/\1/p')))
+	grep -E '^ok .* # SKIP' "$logf" | sed "s/^/$name: /" >>"$res/skips.txt" || true
+	grep -E '^not ok ' "$logf" | sed "s/^/$name: /" >>"$res/failures.txt" || true
+	grep -qx "$name:pass" "$status" 2>/dev/null || names+=" $name($(grep "^$name:" "$status" 2>/dev/null | cut -d: -f2))"
+done
+st=PASS
+[ $f -eq 0 ] && [ -z "$names" ] || st=FAIL
+if [ -z "$(ls "$guest"/*.log 2>/dev/null)" ]; then
+	echo "FAIL no suite ran" >"$res/kselftest"
+else
+	echo "$st $p/$f/$s${names:+ failed:$names}" >"$res/kselftest"
+fi
+log "boot: $(cat "$res/boot"); kunit $(cat "$res/kunit"); kselftest $(cat "$res/kselftest")"
+[ "$verdict" = PASS ]

@@ -1,0 +1,74 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Incremental out-of-tree build of the worktree (ccache), with warnings
+# compared, not counted: a warning (file + text, line numbers ignored) that
+# no earlier build of this base lineage printed is new and listed.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	echo "usage: $0 [--base] OUTDIR RESULTDIR [TARGET...]" >&2
+	exit 2
+}
+base=0
+if [ "${1:-}" = --base ]; then
+	base=1
+	shift
+fi
+[ $# -ge 2 ] || usage
+out=$1 res=$2
+shift 2
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(bzImage)
+mkdir -p "$out" "$res"
+
+"$HMMCI_TOP/scripts/make-config.sh" "$HMMCI_WORKTREE" "$out" "$HMMCI_TOP"/ci/x86_64/*.config
+
+db=$out/.hmmci-warnings
+basedb=$out/.hmmci-warnings-base
+baseid=$(git -C "$HMMCI_WORKTREE" rev-parse HEAD^{tree})
+if [ $base -eq 1 ] && { [ ! -f "$basedb" ] ||
+	[ "$(cat "$out/.hmmci-base-tree" 2>/dev/null)" != "$baseid" ]; }; then
+	# The warnings of a base build must be complete: rebuild everything
+	# (ccache replays the warnings of cached objects).
+	log "build: new base lineage, full rebuild to record its warnings"
+	kmake "$out" -s clean
+fi
+
+cmd="make -C $HMMCI_WORKTREE O=$out CC='ccache gcc' -j$(jobs_n) ${targets[*]}"
+echo "$cmd" >"$res/build.cmd"
+t=$(date +%s)
+if ! run_logged "$res/build.log" kmake "$out" -j"$(jobs_n)" "${targets[@]}"; then
+	echo $(($(date +%s) - t)) >"$res/build_s"
+	err=$(grep -m1 -E '(error|Error)[: ]' "$res/build.log" | sed "s#$HMMCI_WORKTREE/##g" || true)
+	file=$(echo "$err" | sed -nE 's#^(\.\./)?([^: ]+):[0-9]+.*#\2#p')
+	echo "FAIL ${file:-see build.log}: ${err:-see $res/build.log}" >"$res/build"
+	grep -m5 -E 'error' "$res/build.log" >&2 || true
+	die build "${file:-$res/build.log}" "$cmd" "build failed"
+fi
+echo $(($(date +%s) - t)) >"$res/build_s"
+
+warning_keys <"$res/build.log" >"$res/warnings.txt"
+touch "$db"
+if [ $base -eq 1 ]; then
+	if [ -f "$basedb" ] && [ "$(cat "$out/.hmmci-base-tree" 2>/dev/null)" = "$baseid" ]; then
+		sort -u "$basedb" "$res/warnings.txt" >"$db"
+	else
+		cp "$res/warnings.txt" "$db"
+	fi
+	cp "$db" "$basedb"
+	echo "$baseid" >"$out/.hmmci-base-tree"
+	: >"$res/new-warnings.txt"
+else
+	comm -13 "$db" "$res/warnings.txt" >"$res/new-warnings.txt"
+	sort -u "$db" "$res/warnings.txt" -o "$db"
+fi
+n=$(wc -l <"$res/new-warnings.txt")
+echo "PASS" >"$res/build"
+if [ "$n" -gt 0 ]; then
+	echo "FAIL $n new: $(head -n1 "$res/new-warnings.txt")" >"$res/warnings"
+	cat "$res/new-warnings.txt" >&2
+else
+	echo "PASS warnings before: $(wc -l <"$db"), new: 0" >"$res/warnings"
+fi
+log "build: $(cat "$res/build_s")s, $(wc -l <"$res/warnings.txt") warnings printed, $n new"

@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the series CI scripts: paths, logging, failures.
+# Sourced, never run.
+
+HMMCI_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+HMMCI_CACHE=${HMMCI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hmm-huge-ci}
+# The pinned base: Debian's binary package carrying the kernel source.
+HMMCI_BASE_PKG=linux-source-7.3
+HMMCI_BASE_VERSION=7.3.4-1~bpo13+1
+HMMCI_BASE_SHA256=703e369ddd4cce971452f5a593ee55df3a5c10c83caf0fa0df039633ed181ee3
+HMMCI_BASE_SUITE=trixie-backports
+HMMCI_BASE_TAG=v7.3.4
+# Where the imported base lives, and the worktree the series is applied in.
+HMMCI_BASE_TREE=${HMMCI_BASE_TREE:-$HMMCI_CACHE/src/linux-source-7.3}
+HMMCI_WORKTREE=${HMMCI_WORKTREE:-$HMMCI_BASE_TREE}
+HMMCI_BUILD=${HMMCI_BUILD:-$HMMCI_CACHE/build}
+HMMCI_CLANG_SUFFIX=${HMMCI_CLANG_SUFFIX:--19}
+export CCACHE_DIR=${CCACHE_DIR:-$HMMCI_CACHE/ccache}
+
+hmmci_t0=${hmmci_t0:-$(date +%s)}
+export hmmci_t0
+
+log() {
+	printf '[%5ss] %s\n' "$(($(date +%s) - hmmci_t0))" "$*" >&2
+}
+
+# die STEP FILE COMMAND MESSAGE: a failure names where it happened and how
+# to reproduce it, then exits non-zero.
+die() {
+	local step=$1 file=$2 cmd=$3
+	shift 3
+	{
+		printf 'ERROR: %s\n' "$*"
+		printf '  step:      %s\n' "$step"
+		printf '  file:      %s\n' "$file"
+		printf '  reproduce: %s\n' "$cmd"
+	} >&2
+	exit 1
+}
+
+# run_logged LOGFILE CMD...: print the command (so it can be replayed by
+# hand), run it with its output in LOGFILE, print elapsed time.
+run_logged() {
+	local logfile=$1 t rc=0
+	shift
+	log "+ $* (log: $logfile)"
+	t=$(date +%s)
+	"$@" >"$logfile" 2>&1 || rc=$?
+	log "  done in $(($(date +%s) - t))s, exit $rc"
+	return $rc
+}
+
+need_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 ||
+			die setup "$c" "bash scripts/setup-host.sh" \
+				"required command '$c' is missing"
+	done
+}
+
+jobs_n() {
+	echo $(($(nproc) + 1))
+}
+
+# The make command line for the main build and its two W=1 companions.
+kmake() {
+	local o=$1
+	shift
+	make -C "$HMMCI_WORKTREE" O="$o" CC="ccache gcc" "$@"
+}
+
+kmake_clang() {
+	local o=$1
+	shift
+	make -C "$HMMCI_WORKTREE" O="$o" LLVM="$HMMCI_CLANG_SUFFIX" \
+		CC="ccache clang$HMMCI_CLANG_SUFFIX" "$@"
+}
+
+# warning_keys < LOG: one line per compiler/linker warning, with line and
+# column numbers and absolute prefixes stripped, so a warning is known by
+# file and text alone and moved lines do not count as new.
+warning_keys() {
+	{ grep -E 'warning:' || true; } |
+		sed -E -e "s#^$HMMCI_WORKTREE/##" -e 's#^\.\./##' \
+			-e 's/:[0-9]+:[0-9]+:/:/' -e 's/:[0-9]+:/:/' |
+		sort -u
+}

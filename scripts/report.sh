@@ -1,0 +1,71 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Print the per-step table of a series run (and write it to table.md),
+# every skip with its reason, every failure with its cause, then the
+# last line "N passed, N failed, N skipped".
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# -eq 1 ] || { echo "usage: $0 RESULTDIR" >&2; exit 2; }
+res=$1
+checks=(apply build warnings w1_gcc w1_clang checkpatch sparse boot kunit kselftest)
+pass=0 fail=0 skip=0
+notes=()
+
+cell() { # STEPDIR CHECK: short cell, and count it
+	local f=$1/$2 st rest
+	if [ ! -f "$f" ]; then
+		echo "-"
+		return
+	fi
+	read -r st rest <"$f" || true
+	case $st in
+	PASS) pass=$((pass + 1)) ;;
+	FAIL) fail=$((fail + 1)); notes+=("step $(basename "$1") $2: FAILED ($rest)") ;;
+	SKIP) skip=$((skip + 1)); notes+=("step $(basename "$1") $2: SKIPPED ($rest)") ;;
+	esac
+	case $2 in
+	kunit | kselftest) [ "$st" = SKIP ] && echo "skip" || echo "$st ${rest%% *}" ;;
+	warnings) [ "$st" = PASS ] && echo 0 || echo "$st ${rest%% *}" ;;
+	*) echo "$st" ;;
+	esac
+}
+
+table=$res/table.md
+{
+	echo "| step | patch | apply | build s | new warnings | W=1 gcc | W=1 clang | checkpatch | sparse | boot | KUnit p/f/s | kselftest p/f/s |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+	for d in "$res"/[0-9][0-9]; do
+		[ -d "$d" ] || continue
+		row="| $(basename "$d") | $(cut -c1-60 "$d/subject")"
+		for c in "${checks[@]}"; do
+			v=$(cell "$d" "$c")
+			[ "$c" = build ] && v="$v $(cat "$d/build_s" 2>/dev/null || echo -)"
+			[ "$c" = boot ] && [ -f "$d/boot_s" ] && v="$v $(cat "$d/boot_s")s $(cat "$d/accel")"
+			row+=" | $v"
+		done
+		echo "$row |"
+	done
+} >"$table.tmp"
+# cell() counts in a subshell above; count again here.
+pass=0 fail=0 skip=0 notes=()
+for d in "$res"/[0-9][0-9]; do
+	[ -d "$d" ] || continue
+	for c in "${checks[@]}"; do cell "$d" "$c" >/dev/null; done
+done
+mv "$table.tmp" "$table"
+{
+	echo
+	cat "$table"
+	echo
+	for n in "${notes[@]}"; do echo "  $n"; done
+	for d in "$res"/[0-9][0-9]; do
+		for f in skips:skipped failures:failed new-warnings:'new warning'; do
+			if [ -f "$d/${f%%:*}.txt" ]; then
+				sed "s/^/  step $(basename "$d") ${f#*:}: /" "$d/${f%%:*}.txt"
+			fi
+		done
+	done
+} | tee "$res/report.txt"
+echo "$pass $fail $skip" >"$res/counts"
+echo "$pass passed, $fail failed, $skip skipped"

@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The harness tests itself: a step that breaks the build of mm/hmm.c, a
+# patch that does not apply and a step with a new warning must each be
+# caught and named. Fixtures: ci/selftest/*/. Builds only the touched
+# objects (--quick), so it takes seconds on a warm build dir.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# -eq 0 ] || { echo "usage: $0" >&2; exit 2; }
+fx=$HMMCI_TOP/ci/selftest
+res=$HMMCI_TOP/results/selftest
+rm -rf "$res"
+mkdir -p "$res"
+pass=0 fail=0
+
+check() { # NAME VERDICT REASON
+	if [ "$2" = ok ]; then
+		pass=$((pass + 1))
+		echo "selftest $1: PASSED ($3)"
+	else
+		fail=$((fail + 1))
+		echo "selftest $1: FAILED ($3)"
+	fi
+}
+
+run() { # CASE: run the series CI on the fixture, output in $res/CASE.log
+	local rc=0
+	"$HMMCI_TOP/scripts/run-series.sh" --quick --no-setup \
+		--series "$fx/$1/series" --results "$res/$1" >"$res/$1.log" 2>&1 || rc=$?
+	echo $rc
+}
+
+# 1. A step that breaks the build: the row fails and names mm/hmm.c.
+rc=$(run broken-build)
+row=$(cat "$res/broken-build/01/build" 2>/dev/null || echo missing)
+if [[ $row == FAIL*mm/hmm.c* ]] &&
+	[ "$(cut -d' ' -f2 "$res/broken-build/counts")" -ge 1 ]; then
+	check broken-build ok "build: $row"
+else
+	check broken-build bad "expected a build failure naming mm/hmm.c, got: $row (rc $rc)"
+fi
+
+# 2. A patch that does not apply: the run stops (non-zero), names the patch
+#    and the file, and leaves the worktree clean at the base.
+rc=$(run no-apply)
+row=$(cat "$res/no-apply/01/apply" 2>/dev/null || echo missing)
+head=$(git -C "$HMMCI_WORKTREE" rev-parse HEAD)
+base=$(git -C "$HMMCI_WORKTREE" rev-parse "$HMMCI_BASE_TAG^{commit}" 2>/dev/null || echo none)
+dirty=$(git -C "$HMMCI_WORKTREE" status --porcelain --untracked-files=no)
+inam=0
+[ -d "$(git -C "$HMMCI_WORKTREE" rev-parse --git-path rebase-apply)" ] && inam=1
+if [ "$rc" -ne 0 ] && [[ $row == FAIL*mm/hmm.c* ]] &&
+	grep -q 'does not apply' "$res/no-apply.log" &&
+	grep -q '0001-mm-hmm-harness-self-test-a-patch-that-does-not-apply.patch' "$res/no-apply.log" &&
+	[ -z "$dirty" ] && [ $inam -eq 0 ] && [ "$head" = "$base" ]; then
+	check no-apply ok "stopped with exit $rc, apply: $row, tree clean at base"
+else
+	check no-apply bad "rc $rc, apply: $row, dirty: '${dirty}', am in progress: $inam, HEAD $head vs base $base"
+fi
+
+# 3. A step with a new warning: the row fails and names mm/hmm.c.
+rc=$(run new-warning)
+row=$(cat "$res/new-warning/01/warnings" 2>/dev/null || echo missing)
+if [[ $row == FAIL*mm/hmm.c*unused* ]]; then
+	check new-warning ok "warnings: $row"
+else
+	check new-warning bad "expected a new -Wunused-variable warning in mm/hmm.c, got: $row (rc $rc)"
+fi
+
+echo "$pass $fail 0" >"$res/counts"
+echo "$pass passed, $fail failed"

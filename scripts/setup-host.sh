@@ -1,0 +1,41 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Install the Debian packages the series CI needs (run as root; idempotent).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() { echo "usage: $0" >&2; exit 2; }
+[ $# -eq 0 ] || usage
+
+pkgs=(
+	# kernel build
+	gcc make flex bison bc libelf-dev libssl-dev perl python3 git
+	cpio xz-utils zstd kmod rsync ccache file
+	# second compiler, as NIPA's clang build
+	"clang$HMMCI_CLANG_SUFFIX" "lld$HMMCI_CLANG_SUFFIX" "llvm$HMMCI_CLANG_SUFFIX"
+	# checkers (sparse is probed, and reported SKIPPED where unusable)
+	sparse
+	# boot test
+	qemu-system-x86 busybox-static libc6-dev
+)
+
+mkdir -p "$HMMCI_CACHE"
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	log "setup: all ${#pkgs[@]} packages present"
+	exit 0
+fi
+[ "$(id -u)" -eq 0 ] ||
+	die setup "${missing[*]}" "sudo $0" "packages missing and not root"
+log "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+run_logged "$HMMCI_CACHE/apt-update.log" apt-get update -q ||
+	die setup /etc/apt "apt-get update" "apt-get update failed"
+run_logged "$HMMCI_CACHE/apt-install.log" \
+	apt-get install -y -q --no-install-recommends "${missing[@]}" ||
+	die setup "$HMMCI_CACHE/apt-install.log" \
+		"apt-get install -y ${missing[*]}" "package install failed"

@@ -31,6 +31,19 @@ run_logged "$res/hmm-tests-build.log" make -C "$sel" OUTPUT="$tst" \
 	KHDR_INCLUDES="-isystem $hdr/include" LDFLAGS=-static "$tst/hmm-tests" ||
 	die initramfs tools/testing/selftests/mm/hmm-tests.c "$cmd" "hmm-tests build failed"
 
+# The project's own guest test programs (ci/guest/tests/*.c), linked
+# against the host's libraries, which are copied in with them.
+progs=()
+for c in "$HMMCI_TOP"/ci/guest/tests/*.c; do
+	[ -f "$c" ] || continue
+	bin=$tst/$(basename "$c" .c)
+	cmd="gcc -O2 -Wall -Wextra -Werror -o $bin $c -libverbs"
+	run_logged "$res/$(basename "$c" .c)-build.log" \
+		gcc -O2 -Wall -Wextra -Werror -o "$bin" "$c" -libverbs ||
+		die initramfs "ci/guest/tests/$(basename "$c")" "$cmd" "guest test build failed"
+	progs+=("$bin")
+done
+
 root=$res/initramfs
 rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,etc,suites,results}
@@ -38,6 +51,38 @@ cp "$bb" "$root/bin/busybox"
 cp "$HMMCI_TOP/ci/guest/init" "$root/init"
 cp "$HMMCI_TOP"/ci/guest/suites/* "$root/suites/"
 cp "$tst/hmm-tests" "$root/bin/"
+
+# copy_libs FILE: every library ldd names for FILE, at the same path (the
+# guest has no ld.so.cache); copy_with_libs FILE...: the files too.
+copy_libs() {
+	local l
+	for l in $(ldd "$1" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		[ -e "$root$l" ] && continue
+		mkdir -p "$root$(dirname "$l")"
+		cp -L "$l" "$root$l"
+	done
+}
+copy_with_libs() {
+	local f
+	for f in "$@"; do
+		mkdir -p "$root$(dirname "$f")"
+		cp -L "$f" "$root$f"
+		copy_libs "$f"
+	done
+}
+if [ ${#progs[@]} -gt 0 ]; then
+	need_cmd ldd
+	for p in "${progs[@]}"; do
+		cp "$p" "$root/bin/"
+		copy_libs "$p"
+	done
+	# iproute2 (busybox's ip cannot add a dummy link), rdma, the rxe provider.
+	copy_with_libs "$(command -v ip)" "$(command -v rdma)"
+	for f in /usr/lib/x86_64-linux-gnu/libibverbs/librxe-rdmav*.so /etc/libibverbs.d/rxe.driver; do
+		[ -e "$f" ] || die initramfs "$f" "apt-get install ibverbs-providers" "rxe provider missing"
+		copy_with_libs "$f"
+	done
+fi
 chmod +x "$root/init" "$root"/suites/*
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible) |
 	gzip -1 >"$res/initramfs.cpio.gz"

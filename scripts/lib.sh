@@ -86,3 +86,11 @@ warning_keys() {
 			-e 's/:[0-9]+:[0-9]+:/:/' -e 's/:[0-9]+:/:/' |
 		sort -u
 }
+
+# patch_subject FILE: the Subject of a format-patch file, unfolded, without
+# its [PATCH n/m] prefix.
+patch_subject() {
+	awk '/^$/ { exit } /^Subject:/ { s = $0; on = 1; next }
+		on && /^[ \t]/ { s = s $0; next } { on = 0 } END { print s }' "$1" |
+		sed -E 's/^Subject: *//; s/^\[[^]]*\] *//; s/[ \t]+/ /g'
+}

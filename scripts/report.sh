@@ -58,9 +58,11 @@ mv "$table.tmp" "$table"
 	echo
 	cat "$table"
 	echo
+	sed -nE 's/^([A-Z_]+)[[:space:]]*#[[:space:]]*(.*)/  checkpatch ignores \1: \2/p' "$HMMCI_TOP/ci/checkpatch.ignore"
+	sed -nE 's/^([a-z0-9-]+) ([^ ]+) # (.*)/  excluded from every boot: \1 \2 (\3)/p' "$HMMCI_TOP/ci/guest/excluded.txt"
 	for n in "${notes[@]}"; do echo "  $n"; done
 	for d in "$res"/[0-9][0-9]; do
-		for f in skips:skipped failures:failed new-warnings:'new warning'; do
+		for f in skips:skipped failures:failed xfail:xfail new-warnings:'new warning'; do
 			if [ -f "$d/${f%%:*}.txt" ]; then
 				sed "s/^/  step $(basename "$d") ${f#*:}: /" "$d/${f%%:*}.txt"
 			fi

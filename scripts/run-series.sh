@@ -14,8 +14,9 @@ usage() {
 	          [--quick] [--no-boot] [--no-setup]
 	  --tree DIR --base REV  use your own kernel git tree and base commit
 	                         (default: Debian's 7.3.4 source, tag v7.3.4)
-	  --series FILE          quilt-style list, patches next to it in
-	                         patches/ (default: $HMMCI_TOP/series)
+	  --series FILE          quilt-style list (default: $HMMCI_TOP/series)
+	  --patches DIR          where its patches are (default: patches/
+	                         next to the series file)
 	  --results DIR          where rows and logs go (default: results/series)
 	  --quick                build only the objects a step touches; no boot
 	  --no-boot              full builds, no QEMU
@@ -23,13 +24,14 @@ usage() {
 	exit 2
 }
 
-tree= base= series=$HMMCI_TOP/series results=$HMMCI_TOP/results/series
+tree= base= series=$HMMCI_TOP/series results=$HMMCI_TOP/results/series patchdir=
 quick=0 boot=1 setup=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--tree) tree=$(realpath "$2"); shift ;;
 	--base) base=$2; shift ;;
 	--series) series=$(realpath "$2"); shift ;;
+	--patches) patchdir=$(realpath "$2"); shift ;;
 	--results) results=$2; shift ;;
 	--quick) quick=1 boot=0 ;;
 	--no-boot) boot=0 ;;
@@ -40,7 +42,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$tree" ] && [ -z "$base" ] && usage
 [ -f "$series" ] || die series "$series" "ls $series" "series file missing"
-patchdir=$(dirname "$series")/patches
+[ -n "$patchdir" ] || patchdir=$(dirname "$series")/patches
 
 # Read the series and check every patch exists before touching anything.
 patches=()
@@ -94,6 +96,16 @@ if ! command -v sparse >/dev/null; then
 elif [ "$(sh "$HMMCI_WORKTREE/scripts/checker-valid.sh" sparse 2>/dev/null)" != 1 ]; then
 	sparse_note="$(sparse --version 2>&1 | head -n1) cannot check this tree (scripts/checker-valid.sh: no __typeof_unqual__; make C=2 prints 'sparse is not available or not up to date')"
 fi
+
+# checkpatch types ignored, each with its reason in ci/checkpatch.ignore.
+cp_ignore=$(sed -nE 's/^([A-Z_]+)[[:space:]]*#.*/\1/p' "$HMMCI_TOP/ci/checkpatch.ignore" | paste -sd, -)
+
+# checkpatch.pl --strict in the tree (as a developer runs it), with
+# Debian's python3 for its SPDX check (python3-ply, python3-git).
+checkpatch() {
+	(cd "$HMMCI_WORKTREE" && PATH=/usr/bin:/bin:$PATH \
+		./scripts/checkpatch.pl --strict -q --show-types "$@" 2>&1) || true
+}
 
 sparse_kind=
 [ -n "$sparse_note" ] || sparse_kind=sparse
@@ -166,7 +178,7 @@ for i in $(seq 0 ${#patches[@]}); do
 		continue
 	fi
 	p=${patches[$((i - 1))]}
-	subj=$(sed -nE 's/^Subject: (\[[^]]*\] )?//p' "$p" | head -n1)
+	subj=$(patch_subject "$p")
 	echo "$subj" >"$d/subject"
 	echo "$(basename "$p")" >"$d/patch"
 	log "== step $i: $(basename "$p")"
@@ -185,10 +197,28 @@ for i in $(seq 0 ${#patches[@]}); do
 	fi
 	echo PASS >"$d/apply"
 
-	cp=$("$HMMCI_WORKTREE/scripts/checkpatch.pl" --strict --no-tree -q \
-		--show-types "$p" 2>&1 || true)
+	cp=$(checkpatch ${cp_ignore:+--ignore "$cp_ignore"} "$p")
+	# FILE_PATH_CHANGES asks "does MAINTAINERS need updating?" for every
+	# new file: answer it with get_maintainer.pl, and accept the patch when
+	# every added file already has a subsystem other than THE REST.
+	if echo "$cp" | grep -q 'WARNING:FILE_PATH_CHANGES'; then
+		uncovered=
+		for f in $("${wt[@]}" show --diff-filter=A --name-only --format= HEAD); do
+			subsys=$(cd "$HMMCI_WORKTREE" && perl scripts/get_maintainer.pl --no-git \
+				--no-git-fallback --no-rolestats --subsystem --no-email --no-l \
+				--no-m -f "$f" 2>/dev/null | grep -v '^THE REST$' || true)
+			if [ -z "$subsys" ]; then
+				uncovered+=" $f"
+			else
+				echo "$f: covered by $(echo "$subsys" | paste -sd, -)" >>"$d/maintainers.txt"
+			fi
+		done
+		if [ -z "$uncovered" ]; then
+			cp=$(checkpatch --ignore "${cp_ignore:+$cp_ignore,}FILE_PATH_CHANGES" "$p")
+		fi
+	fi
 	echo "$cp" >"$d/checkpatch.log"
-	tot=$(echo "$cp" | grep -E '^total:' | tail -n1)
+	tot=$(echo "$cp" | grep -E '^total:' | tail -n1 || true)
 	if [ -z "$cp" ] || echo "$tot" | grep -q '^total: 0 errors, 0 warnings, 0 checks'; then
 		echo PASS >"$d/checkpatch"
 	else

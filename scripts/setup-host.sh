@@ -13,10 +13,13 @@ pkgs=(
 	cpio xz-utils zstd kmod rsync ccache file
 	# second compiler, as NIPA's clang build
 	"clang$HMMCI_CLANG_SUFFIX" "lld$HMMCI_CLANG_SUFFIX" "llvm$HMMCI_CLANG_SUFFIX"
-	# checkers (sparse is probed, and reported SKIPPED where unusable)
-	sparse
+	# checkers (sparse is probed, and reported SKIPPED where unusable);
+	# checkpatch's SPDX check runs scripts/spdxcheck.py on Debian's python3
+	sparse python3-ply python3-git
 	# boot test
 	qemu-system-x86 busybox-static libc6-dev
+	# RDMA in the guest: libibverbs, the rxe provider, iproute2's ip and rdma
+	libibverbs-dev ibverbs-providers rdma-core iproute2
 )
 
 mkdir -p "$HMMCI_CACHE"

@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The test command: the series CI over every step (run-series.sh), then the
-# harness self-tests. Ends with one line "N passed, N failed".
+# The test command: the series CI over every step (run-series.sh), the
+# proofs that each test patch placed after its fix fails on the base
+# (prove-tests.sh), then the harness self-tests. Ends with one line
+# "N passed, N failed, N skipped".
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -11,11 +13,23 @@ rc=0
 [ -f "$HMMCI_TOP/results/series/counts" ] ||
 	die series "$HMMCI_TOP/results/series" "$HMMCI_TOP/scripts/run-series.sh" \
 		"the series CI stopped before its report (exit $rc)"
+"$HMMCI_TOP/scripts/prove-tests.sh" || rc=$?
 "$HMMCI_TOP/scripts/selftest-harness.sh" || rc=$?
 
-read -r p1 f1 s1 <"$HMMCI_TOP/results/series/counts"
-read -r p2 f2 s2 <"$HMMCI_TOP/results/selftest/counts"
+tp=0 tf=0 ts=0
+summary=
+for part in series proof selftest; do
+	f=$HMMCI_TOP/results/$part/counts
+	if [ ! -f "$f" ]; then
+		echo "$part: FAILED (no results)"
+		tf=$((tf + 1))
+		continue
+	fi
+	read -r p f s <"$f"
+	summary+="$part: $p passed, $f failed, $s skipped; "
+	tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
+done
 echo
-echo "series: $p1 passed, $f1 failed, $s1 skipped; harness self-tests: $p2 passed, $f2 failed"
-echo "$((p1 + p2)) passed, $((f1 + f2)) failed, $((s1 + s2)) skipped"
-[ $((f1 + f2)) -eq 0 ] && [ $rc -eq 0 ]
+echo "${summary%; }"
+echo "$tp passed, $tf failed, $ts skipped"
+[ $tf -eq 0 ] && [ $rc -eq 0 ]

@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Measure the series CI side by side in one run: a cold run (empty cache:
+# download, import, empty ccache, cold build dirs) and a warm rerun of the
+# same test command right after it, then the per-step build and boot
+# seconds of each. Prints the ratio cold/warm. Needs ~30 min on 2 cores.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+usage() { echo "usage: $0 [--keep]   (--keep: leave the cold cache in place)" >&2; exit 2; }
+keep=0
+case ${1:-} in --keep) keep=1 ;; '') ;; *) usage ;; esac
+
+cold=$(mktemp -d /var/tmp/hmmci-cold.XXXXXX)
+export HMMCI_CACHE=$cold CCACHE_DIR=$cold/ccache
+unset HMMCI_BASE_TREE HMMCI_WORKTREE HMMCI_BUILD
+out=$top/results/bench
+rm -rf "$out"
+mkdir -p "$out"
+
+run() { # NAME: time one test command, keep its table
+	local t0 rc=0
+	t0=$(date +%s)
+	"$top/scripts/test.sh" >"$out/$1.log" 2>&1 || rc=$?
+	echo $(($(date +%s) - t0)) >"$out/$1.s"
+	cp "$top/results/series/table.md" "$out/$1.table.md"
+	echo "$1: $(cat "$out/$1.s") s, exit $rc, $(tail -n1 "$out/$1.log")"
+}
+
+echo "cache: $cold (cold)"
+run cold
+run warm
+echo
+echo "| run | wall s |"
+echo "|---|---|"
+echo "| cold (empty cache) | $(cat "$out/cold.s") |"
+echo "| warm rerun | $(cat "$out/warm.s") |"
+echo "cold/warm: $(awk -v c="$(cat "$out/cold.s")" -v w="$(cat "$out/warm.s")" 'BEGIN { printf "%.1fx\n", c / w }')"
+echo
+for r in cold warm; do
+	echo "$r, per step (build s | boot s and accelerator):"
+	awk -F'|' 'NR > 2 { printf "  step %s: build %s, boot %s\n", $2, $5, $11 }' "$out/$r.table.md"
+done
+[ $keep -eq 1 ] || rm -rf "$cold"

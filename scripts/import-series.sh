@@ -1,0 +1,36 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Recreate the development branch from patches/ (git am on the base), to
+# edit the series and export it again with export-series.sh.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	echo "usage: $0 [--tree DIR] [--base REV] BRANCH   (default tree: $HMMCI_BASE_TREE)" >&2
+	exit 2
+}
+tree=$HMMCI_BASE_TREE base=$HMMCI_BASE_TAG
+while [ $# -gt 1 ]; do
+	case $1 in
+	--tree) tree=$2; shift 2 ;;
+	--base) base=$2; shift 2 ;;
+	*) usage ;;
+	esac
+done
+[ $# -eq 1 ] || usage
+branch=$1
+[ "$tree" != "$HMMCI_BASE_TREE" ] || "$HMMCI_TOP/scripts/fetch-base.sh"
+wt=$HMMCI_CACHE/dev-$branch
+if [ ! -d "$wt" ]; then
+	git -C "$tree" worktree prune
+	git -C "$tree" worktree add -q --detach "$wt" "$base"
+fi
+git -C "$wt" checkout -q -B "$branch" "$base"
+while read -r p; do
+	case $p in '' | '#'*) continue ;; esac
+	git -C "$wt" am -q --3way "$HMMCI_TOP/patches/$p" || {
+		git -C "$wt" am --abort || true
+		die import "patches/$p" "git -C $wt am --3way $HMMCI_TOP/patches/$p" "patch does not apply"
+	}
+done <"$HMMCI_TOP/series"
+log "import: $branch in $wt, $(git -C "$wt" rev-list --count "$base..$branch") patches on $base"

@@ -11,16 +11,7 @@ usage() {
 	echo "usage: $0 [--tree DIR] [--base REV] BRANCH   (default tree: $HMMCI_BASE_TREE, base: $HMMCI_BASE_TAG)" >&2
 	exit 2
 }
-tree=$HMMCI_BASE_TREE base=$HMMCI_BASE_TAG
-while [ $# -gt 1 ]; do
-	case $1 in
-	--tree) tree=$2; shift 2 ;;
-	--base) base=$2; shift 2 ;;
-	*) usage ;;
-	esac
-done
-[ $# -eq 1 ] || usage
-branch=$1
+parse_branch_args usage "$@"
 g=(git -C "$tree")
 "${g[@]}" rev-parse -q --verify "$branch^{commit}" >/dev/null ||
 	die export "$branch" "git -C $tree rev-parse $branch" "no such branch"

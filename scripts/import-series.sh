@@ -9,16 +9,7 @@ usage() {
 	echo "usage: $0 [--tree DIR] [--base REV] BRANCH   (default tree: $HMMCI_BASE_TREE)" >&2
 	exit 2
 }
-tree=$HMMCI_BASE_TREE base=$HMMCI_BASE_TAG
-while [ $# -gt 1 ]; do
-	case $1 in
-	--tree) tree=$2; shift 2 ;;
-	--base) base=$2; shift 2 ;;
-	*) usage ;;
-	esac
-done
-[ $# -eq 1 ] || usage
-branch=$1
+parse_branch_args usage "$@"
 [ "$tree" != "$HMMCI_BASE_TREE" ] || "$HMMCI_TOP/scripts/fetch-base.sh"
 wt=$HMMCI_CACHE/dev-$branch
 if [ ! -d "$wt" ]; then

@@ -94,3 +94,21 @@ patch_subject() {
 		on && /^[ \t]/ { s = s $0; next } { on = 0 } END { print s }' "$1" |
 		sed -E 's/^Subject: *//; s/^\[[^]]*\] *//; s/[ \t]+/ /g'
 }
+
+# parse_branch_args USAGE-FUNCTION ARG...: "[--tree DIR] [--base REV]
+# BRANCH", as export-series.sh and import-series.sh take them; sets tree,
+# base and branch.
+parse_branch_args() {
+	local usage=$1
+	shift
+	tree=$HMMCI_BASE_TREE base=$HMMCI_BASE_TAG
+	while [ $# -gt 1 ]; do
+		case $1 in
+		--tree) tree=$2; shift 2 ;;
+		--base) base=$2; shift 2 ;;
+		*) "$usage" ;;
+		esac
+	done
+	[ $# -eq 1 ] || "$usage"
+	branch=$1
+}

@@ -25,7 +25,7 @@ cell() { # STEPDIR CHECK: short cell, and count it
 	SKIP) skip=$((skip + 1)); notes+=("step $(basename "$1") $2: SKIPPED ($rest)") ;;
 	esac
 	case $2 in
-	kunit | kselftest) [ "$st" = SKIP ] && echo "skip" || echo "$st ${rest%% *}" ;;
+	kunit | kselftest) [ "$st" = SKIP ] && echo "skip" || echo "$st ${rest%% failed:*}" ;;
 	warnings) [ "$st" = PASS ] && echo 0 || echo "$st ${rest%% *}" ;;
 	*) echo "$st" ;;
 	esac

@@ -3,7 +3,8 @@
 # Sourced, never run.
 
 HMMCI_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-HMMCI_CACHE=${HMMCI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hmm-huge-ci}
+HMMCI_HOME=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
+HMMCI_CACHE=${HMMCI_CACHE:-${XDG_CACHE_HOME:-$HMMCI_HOME/.cache}/hmm-huge-ci}
 # The pinned base: Debian's binary package carrying the kernel source.
 HMMCI_BASE_PKG=linux-source-7.3
 HMMCI_BASE_VERSION=7.3.4-1~bpo13+1

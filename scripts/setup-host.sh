@@ -18,6 +18,8 @@ pkgs=(
 	sparse python3-ply python3-git
 	# boot test
 	qemu-system-x86 busybox-static libc6-dev
+	# preparing the mail: b4 (prep, send -o) and the git-filter-repo it uses
+	b4 git-filter-repo
 	# RDMA in the guest: libibverbs, the rxe provider, iproute2's ip and rdma
 	libibverbs-dev ibverbs-providers rdma-core iproute2
 )

@@ -1,0 +1,57 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The checks reviewers run on a series, one script each under
+# scripts/checks/ (NIPA style): prints "check: PASSED|FAILED (reason)" per
+# check and a last line "N passed, N failed". kernel-doc reads the
+# worktree, so run it with the series applied (run-series.sh leaves it so).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# -eq 0 ] || { echo "usage: $0" >&2; exit 2; }
+res=$HMMCI_TOP/results/checks
+rm -rf "$res"
+mkdir -p "$res"
+patches=()
+while read -r p; do
+	case $p in '' | '#'*) continue ;; esac
+	patches+=("$HMMCI_TOP/patches/$p")
+done <"$HMMCI_TOP/series"
+pass=0 fail=0
+check() { # NAME ARGS...
+	local name=$1 out rc=0
+	shift
+	out=$("$HMMCI_TOP/scripts/checks/$name.sh" "$@" 2>&1) || rc=$?
+	echo "$out" >"$res/$name.log"
+	if [ $rc -eq 0 ]; then
+		pass=$((pass + 1))
+		echo "check $name: PASSED ($(echo "$out" | tail -n1))"
+	else
+		fail=$((fail + 1))
+		echo "check $name: FAILED ($(echo "$out" | tail -n1))"
+	fi
+}
+if [ ${#patches[@]} -eq 0 ]; then
+	echo "check series: SKIPPED (the series is empty)"
+	echo "0 0 1" >"$res/counts"
+	exit 0
+fi
+check signoff "${patches[@]}"
+check fixes-tag "${patches[@]}"
+check subject-prefix "${patches[@]}"
+check patch-size "${patches[@]}"
+check cover-letter "$HMMCI_TOP/patches/0000-cover-letter.patch" "${patches[@]}"
+check maintainers "$HMMCI_TOP/MAINTAINERS-snippet"
+check kernel-doc "$(cut -d" " -f2 "$HMMCI_TOP/results/series/base" 2>/dev/null || echo "$HMMCI_BASE_TAG")" "${patches[@]}"
+check_b4() { "$HMMCI_TOP/scripts/b4-dry-run.sh" "$res/b4"; }
+rc=0
+out=$(check_b4 2>&1) || rc=$?
+echo "$out" >"$res/b4.log"
+if [ $rc -eq 0 ]; then
+	pass=$((pass + 1))
+	echo "check b4: PASSED ($(echo "$out" | tail -n1 | cut -c1-160))"
+else
+	fail=$((fail + 1))
+	echo "check b4: FAILED ($(grep -m1 '^ERROR' "$res/b4.log" || echo "$out" | tail -n1))"
+fi
+echo "$pass $fail 0" >"$res/counts"
+echo "$pass passed, $fail failed"

@@ -1,0 +1,25 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The series has a filled-in cover letter numbered for its length, and
+# every patch is numbered n/N in order.
+set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
+[ $# -ge 2 ] || { echo "usage: $0 COVER PATCH..." >&2; exit 2; }
+cover=$1
+shift
+n=$#
+[ -f "$cover" ] || { echo "no cover letter ($cover)"; exit 1; }
+grep -q '^Subject: \[PATCH 0*0/'"$n"'\] ' "$cover" ||
+	{ echo "cover letter is not [PATCH 0/$n]: $(grep -m1 '^Subject:' "$cover")"; exit 1; }
+if grep -q '\*\*\* \(SUBJECT\|BLURB\) HERE \*\*\*' "$cover"; then
+	echo "cover letter still has the format-patch placeholders"
+	exit 1
+fi
+grep -q '^base-commit: [0-9a-f]\{40\}$' "$cover" || { echo "cover letter has no base-commit:"; exit 1; }
+i=0
+for p in "$@"; do
+	i=$((i + 1))
+	grep -q "^Subject: \[PATCH 0*$i/$n\] " "$p" ||
+		{ echo "$(basename "$p") is not numbered $i/$n"; exit 1; }
+done
+echo "cover letter [PATCH 0/$n] with base-commit, patches numbered 1..$n"

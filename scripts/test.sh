@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The test command: the series CI over every step (run-series.sh), the
-# proofs that each test patch placed after its fix fails on the base
-# (prove-tests.sh), then the harness self-tests. Ends with one line
-# "N passed, N failed, N skipped".
+# checks reviewers run on the whole series and the b4 dry run
+# (check-series.sh), the proofs that each test patch placed after its fix
+# fails on the base (prove-tests.sh), then the harness self-tests. Ends
+# with one line "N passed, N failed, N skipped".
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -13,12 +14,14 @@ rc=0
 [ -f "$HMMCI_TOP/results/series/counts" ] ||
 	die series "$HMMCI_TOP/results/series" "$HMMCI_TOP/scripts/run-series.sh" \
 		"the series CI stopped before its report (exit $rc)"
+# The worktree is at the tip of the series now: check it as a whole.
+"$HMMCI_TOP/scripts/check-series.sh" || rc=$?
 "$HMMCI_TOP/scripts/prove-tests.sh" || rc=$?
 "$HMMCI_TOP/scripts/selftest-harness.sh" || rc=$?
 
 tp=0 tf=0 ts=0
 summary=
-for part in series proof selftest; do
+for part in series checks proof selftest; do
 	f=$HMMCI_TOP/results/$part/counts
 	if [ ! -f "$f" ]; then
 		echo "$part: FAILED (no results)"

@@ -40,6 +40,7 @@ check fixes-tag "${patches[@]}"
 check subject-prefix "${patches[@]}"
 check patch-size "${patches[@]}"
 check cover-letter "$HMMCI_TOP/patches/0000-cover-letter.patch" "${patches[@]}"
+check reexport
 check maintainers "$HMMCI_TOP/MAINTAINERS-snippet"
 check kernel-doc "$(cut -d" " -f2 "$HMMCI_TOP/results/series/base" 2>/dev/null || echo "$HMMCI_BASE_TAG")" "${patches[@]}"
 check_b4() { "$HMMCI_TOP/scripts/b4-dry-run.sh" "$res/b4"; }

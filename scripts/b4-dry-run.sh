@@ -15,11 +15,7 @@ need_cmd b4 git-filter-repo
 tree=${HMMCI_TREE:-$HMMCI_BASE_TREE}
 base=$(cut -d' ' -f2 "$HMMCI_TOP/results/series/base" 2>/dev/null || echo "$HMMCI_BASE_TAG")
 wt=$HMMCI_CACHE/b4
-patches=()
-while read -r p; do
-	case $p in '' | '#'*) continue ;; esac
-	patches+=("$HMMCI_TOP/patches/$p")
-done <"$HMMCI_TOP/series"
+mapfile -t patches < <(series_patches)
 n=${#patches[@]}
 [ "$n" -gt 0 ] || { echo "b4: SKIPPED (the series is empty)"; exit 0; }
 

@@ -11,11 +11,7 @@ set -euo pipefail
 res=$HMMCI_TOP/results/checks
 rm -rf "$res"
 mkdir -p "$res"
-patches=()
-while read -r p; do
-	case $p in '' | '#'*) continue ;; esac
-	patches+=("$HMMCI_TOP/patches/$p")
-done <"$HMMCI_TOP/series"
+mapfile -t patches < <(series_patches)
 pass=0 fail=0
 check() { # NAME ARGS...
 	local name=$1 out rc=0
@@ -43,16 +39,6 @@ check cover-letter "$HMMCI_TOP/patches/0000-cover-letter.patch" "${patches[@]}"
 check reexport
 check maintainers "$HMMCI_TOP/MAINTAINERS-snippet"
 check kernel-doc "$(cut -d" " -f2 "$HMMCI_TOP/results/series/base" 2>/dev/null || echo "$HMMCI_BASE_TAG")" "${patches[@]}"
-check_b4() { "$HMMCI_TOP/scripts/b4-dry-run.sh" "$res/b4"; }
-rc=0
-out=$(check_b4 2>&1) || rc=$?
-echo "$out" >"$res/b4.log"
-if [ $rc -eq 0 ]; then
-	pass=$((pass + 1))
-	echo "check b4: PASSED ($(echo "$out" | tail -n1 | cut -c1-160))"
-else
-	fail=$((fail + 1))
-	echo "check b4: FAILED ($(grep -m1 '^ERROR' "$res/b4.log" || echo "$out" | tail -n1))"
-fi
+check b4 "$res/b4"
 echo "$pass $fail 0" >"$res/counts"
 echo "$pass passed, $fail failed"

@@ -113,3 +113,12 @@ parse_branch_args() {
 	[ $# -eq 1 ] || "$usage"
 	branch=$1
 }
+
+# series_patches: the paths of the patches listed in `series`, in order.
+series_patches() {
+	local p
+	while read -r p; do
+		case $p in '' | '#'*) continue ;; esac
+		echo "$HMMCI_TOP/patches/$p"
+	done <"$HMMCI_TOP/series"
+}

@@ -37,7 +37,9 @@ b4 prep -n hmm-huge -f "$base" >"$out.prep.log" 2>&1 ||
 for p in "${patches[@]}"; do
 	"${g[@]}" am -q "$p" || { "${g[@]}" am --abort; die b4 "$p" "git am $p" "patch does not apply"; }
 done
-EDITOR="cp $HMMCI_TOP/ci/cover-letter.txt" b4 prep --edit-cover >>"$out.prep.log" 2>&1
+# b4 keeps its own change-id; the cover text goes in without ours.
+grep -v '^change-id: ' "$HMMCI_TOP/ci/cover-letter.txt" >"$out.cover.txt"
+EDITOR="cp $out.cover.txt" b4 prep --edit-cover >>"$out.prep.log" 2>&1
 b4 prep --auto-to-cc >>"$out.prep.log" 2>&1 ||
 	die b4 "$out.prep.log" "cd $wt && b4 prep --auto-to-cc" "b4 prep --auto-to-cc failed"
 rm -rf "$out"

@@ -44,6 +44,23 @@ for c in "$HMMCI_TOP"/ci/guest/tests/*.c; do
 	progs+=("$bin")
 done
 
+# The hmm huge page benchmark (bench/hmm-hugepage-bench.c), only where the
+# run asks for it (HMMCI_BENCH=1: the last step) and this step's test_hmm
+# has the comparison mode it needs.
+bench=
+if [ "${HMMCI_BENCH:-0}" = 1 ]; then
+	if grep -q HMM_DMIRROR_HUGE_BASE_PAGES "$HMMCI_WORKTREE/lib/test_hmm_uapi.h" 2>/dev/null; then
+		bench=$tst/hmm-hugepage-bench
+		cmd="gcc -O2 -Wall -Wextra -Werror -static -isystem $hdr/include -I $HMMCI_WORKTREE/lib -o $bench $HMMCI_TOP/bench/hmm-hugepage-bench.c"
+		run_logged "$res/hmm-hugepage-bench-build.log" \
+			gcc -O2 -Wall -Wextra -Werror -static -isystem "$hdr/include" \
+			-I "$HMMCI_WORKTREE/lib" -o "$bench" "$HMMCI_TOP/bench/hmm-hugepage-bench.c" ||
+			die initramfs bench/hmm-hugepage-bench.c "$cmd" "benchmark build failed"
+	else
+		log "initramfs: no benchmark: lib/test_hmm_uapi.h of this step has no HMM_DMIRROR_HUGE_BASE_PAGES"
+	fi
+fi
+
 root=$res/initramfs
 rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,etc,suites,results}
@@ -51,6 +68,10 @@ cp "$bb" "$root/bin/busybox"
 cp "$HMMCI_TOP/ci/guest/init" "$root/init"
 cp "$HMMCI_TOP"/ci/guest/suites/* "$root/suites/"
 cp "$tst/hmm-tests" "$root/bin/"
+if [ -n "$bench" ]; then
+	cp "$bench" "$root/bin/"
+	cp "$HMMCI_TOP"/ci/guest/bench/* "$root/suites/"
+fi
 
 # copy_libs FILE: every library ldd names for FILE, at the same path (the
 # guest has no ld.so.cache); copy_with_libs FILE...: the files too.

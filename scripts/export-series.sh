@@ -38,9 +38,15 @@ python3 - "$tmp"/0000-cover-letter.patch "$cover" "$date" "$subject" <<'PY'
 import sys, re
 path, cover, date, subject = sys.argv[1:]
 text = open(path).read()
-body = open(cover).read().split('\n', 1)[1].strip('\n') + '\n'
+body = open(cover).read().split('\n', 1)[1]
+# b4's trailers of the whole series go after base-commit, as b4 puts them.
+trailers = re.findall(r'^change-id: .*$', body, flags=re.M)
+body = re.sub(r'^change-id: .*\n?', '', body, flags=re.M).strip('\n') + '\n'
 text = text.replace('*** SUBJECT HERE ***', subject)
 text = text.replace('*** BLURB HERE ***\n', body)
+if trailers:
+    text = re.sub(r'^(base-commit: .*)$', lambda m: m.group(1) + '\n' +
+                  '\n'.join(trailers), text, count=1, flags=re.M)
 text = re.sub(r'^Date: .*$', 'Date: ' + date, text, count=1, flags=re.M)
 open(path, 'w').write(text)
 PY

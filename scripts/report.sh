@@ -68,6 +68,13 @@ mv "$table.tmp" "$table"
 			fi
 		done
 	done
+	# The benchmark of the last step that ran it (reported, never judged).
+	bench=$(ls "$res"/[0-9][0-9]/guest/hmm-hugepage-bench.log 2>/dev/null | tail -n1 || true)
+	if [ -n "$bench" ]; then
+		echo
+		echo "benchmark (bench/hmm-hugepage-bench.c, step $(basename "$(dirname "$(dirname "$bench")")")):"
+		grep '^# ' "$bench" | grep -v '^# Totals' | sed 's/^# /  /' | tee "$res/bench-hmm-hugepage.txt"
+	fi
 } | tee "$res/report.txt"
 echo "$pass $fail $skip" >"$res/counts"
 echo "$pass passed, $fail failed, $skip skipped"

@@ -225,6 +225,11 @@ for i in $(seq 0 ${#patches[@]}); do
 		echo "FAIL ${tot:-$(echo "$cp" | head -n1)}" >"$d/checkpatch"
 	fi
 
+	# The hmm huge page benchmark runs in the guest of the last step only.
+	HMMCI_BENCH=0
+	[ "$i" -eq ${#patches[@]} ] && HMMCI_BENCH=1
+	export HMMCI_BENCH
+
 	targets=()
 	if [ $quick -eq 1 ]; then
 		for f in "${cfiles[@]}"; do targets+=("${f%.c}.o"); done

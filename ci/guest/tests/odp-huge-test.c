@@ -48,7 +48,9 @@
  * Output is kselftest TAP. Exit: 0 all passed, 1 a test failed, 4 all skipped.
  *
  * Build:  gcc -O2 -Wall -Wextra -o odp-huge-test odp-huge-test.c -libverbs
- * Usage:  odp-huge-test [-d ibdev] [-g gid_index] [-t seconds of test 9]
+ * Usage:  odp-huge-test [-d ibdev] [-g gid_index] [-t seconds of test 9] [-H]
+ * -H registers without IBV_ACCESS_HUGETLB (plain ODP over the same hugetlb
+ * memory): a check of the test itself on a kernel whose rxe refuses it.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -77,9 +79,11 @@
 #define TAG_WRITE	0x5a	/* an RDMA WRITE */
 #define TAG_ANON	0xc3	/* CPU fill of 4 KiB anon memory */
 
-#define ODP_HUGE_ACCESS	(IBV_ACCESS_ON_DEMAND | IBV_ACCESS_HUGETLB | \
-			 IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
-			 IBV_ACCESS_REMOTE_READ)
+#define ODP_ACCESS	(IBV_ACCESS_ON_DEMAND | IBV_ACCESS_LOCAL_WRITE | \
+			 IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ)
+/* -H drops IBV_ACCESS_HUGETLB: checks the test itself on a kernel without it */
+static int odp_huge_access = ODP_ACCESS | IBV_ACCESS_HUGETLB;
+#define ODP_HUGE_ACCESS	odp_huge_access
 
 struct wrange {
 	size_t off, len;
@@ -954,7 +958,7 @@ int main(int argc, char **argv)
 	bool setup_skip;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "d:g:t:h")) != -1) {
+	while ((opt = getopt(argc, argv, "d:g:t:Hh")) != -1) {
 		switch (opt) {
 		case 'd':
 			dev = optarg;
@@ -965,14 +969,19 @@ int main(int argc, char **argv)
 		case 't':
 			conc_secs = atoi(optarg);
 			break;
+		case 'H':
+			odp_huge_access = ODP_ACCESS;
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-d ibdev] [-g gid_index] [-t seconds]\n",
+			fprintf(stderr, "usage: %s [-d ibdev] [-g gid_index] [-t seconds] [-H]\n",
 				argv[0]);
 			return 2;
 		}
 	}
 
 	printf("TAP version 13\n1..%d\n", NTESTS);
+	if (!(odp_huge_access & IBV_ACCESS_HUGETLB))
+		printf("# -H: ODP MRs registered WITHOUT IBV_ACCESS_HUGETLB\n");
 	why = rc_open(dev, forced_gid, &setup_skip, &rc_caps);
 	if (!why && (rc_caps & (IBV_ODP_SUPPORT_WRITE | IBV_ODP_SUPPORT_READ)) !=
 	    (IBV_ODP_SUPPORT_WRITE | IBV_ODP_SUPPORT_READ)) {

@@ -325,8 +325,8 @@ static int huge_flag(size_t hsz)
 }
 
 /*
- * Map npg huge pages of hsz, fill them (gen 1), register them as an ODP
- * HUGETLB MR. 0 ok, 2 skip (no such huge pages), 1 failure (reason set).
+ * Map npg huge pages of hsz, register them as an ODP HUGETLB MR, fill them
+ * (gen 1). 0 ok, 2 skip (no such huge pages), 1 failure (reason set).
  */
 static int region_init(struct region *r, size_t hsz, unsigned int npg)
 {
@@ -347,17 +347,18 @@ static int region_init(struct region *r, size_t hsz, unsigned int npg)
 		return errno == ENOMEM ? 2 : 1;
 	}
 	r->buf = p;
-	for (k = 0; k < npg; k++) {
-		r->tag[k] = TAG_INIT;
-		r->gen[k] = 1;
-		fill_page_gen(r, k, TAG_INIT, 1);
-	}
+	/* Registered before the first touch: ODP needs no pages yet. */
 	r->mr = ibv_reg_mr(rc.pd, r->buf, r->size, ODP_HUGE_ACCESS);
 	if (!r->mr) {
 		snprintf(reason, sizeof(reason),
 			 "ibv_reg_mr(ON_DEMAND|HUGETLB, %u x %zu MiB hugetlb): %s",
 			 npg, hsz >> 20, strerror(errno));
 		return 1;
+	}
+	for (k = 0; k < npg; k++) {
+		r->tag[k] = TAG_INIT;
+		r->gen[k] = 1;
+		fill_page_gen(r, k, TAG_INIT, 1);
 	}
 	printf("# ODP HUGETLB MR %p, %u x %zu MiB, lkey 0x%x rkey 0x%x\n",
 	       (void *)r->buf, npg, hsz >> 20, r->mr->lkey, r->mr->rkey);

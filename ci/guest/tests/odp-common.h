@@ -37,6 +37,8 @@ static struct {
 	union ibv_gid gid;
 	int gid_idx;
 	bool quiet;	/* do not print completion errors (expected ones) */
+	enum ibv_wc_status last_status;	/* of the last completion polled */
+	int last_post_err;		/* of the last refused post, else 0 */
 } rc;
 
 /*
@@ -67,6 +69,7 @@ ODP_FN int wait_wc_status(struct ibv_cq *cq, enum ibv_wc_opcode op,
 		printf("# ibv_poll_cq failed: %d\n", n);
 		return -1;
 	}
+	rc.last_status = wc.status;
 	if (status)
 		*status = wc.status;
 	if (wc.status != IBV_WC_SUCCESS) {
@@ -331,8 +334,10 @@ ODP_FN int xfer_status(enum ibv_wr_opcode op, void *laddr, uint32_t lkey,
 		wr.wr.rdma.remote_addr = (uintptr_t)raddr;
 		wr.wr.rdma.rkey = rkey;
 	}
+	rc.last_post_err = 0;
 	ret = ibv_post_send(rc.qp[0], &wr, &bad);
 	if (ret) {
+		rc.last_post_err = ret;
 		if (!rc.quiet)
 			printf("# ibv_post_send: %s\n", strerror(ret));
 		return 1;

@@ -508,9 +508,12 @@ static int remap_op(struct region *r, bool write, size_t off, size_t len,
 	rc.quiet = true;
 	ret = write ? do_write(r, off, len, id) : do_read(r, off, len);
 	rc.quiet = false;
-	printf("# %s MR+0x%zx len 0x%zx: %s\n", write ? "WRITE" : "READ",
+	printf("# %s MR+0x%zx len 0x%zx: %s%s%s\n", write ? "WRITE" : "READ",
 	       off, len, ret == 0 ? "completed" : ret > 0 ?
-	       "clean error" : "FAILED (not a clean error)");
+	       "clean error: " : "FAILED (not a clean error)",
+	       ret <= 0 ? "" : rc.last_post_err ? "post refused, " : "",
+	       ret <= 0 ? "" : rc.last_post_err ? strerror(rc.last_post_err) :
+	       ibv_wc_status_str(rc.last_status));
 	if (ret < 0)
 		return reconnect() ? -1 : 1;
 	if (ret > 0) {

@@ -408,10 +408,37 @@ static int rw_cases(const struct region *r, struct wrange *c)
 	return n;
 }
 
+/* Wait up to ms for qp to reach the error state. */
+static void settle(struct ibv_qp *qp, int ms)
+{
+	struct ibv_qp_init_attr ia;
+	struct ibv_qp_attr a;
+
+	while (ms-- > 0) {
+		if (!ibv_query_qp(qp, &a, IBV_QP_STATE, &ia) &&
+		    a.qp_state == IBV_QPS_ERR)
+			return;
+		usleep(1000);
+	}
+}
+
+/*
+ * After an error completion. rxe posts the error CQE before it moves the
+ * QP to the error state (rxe_completer(): do_complete(), then
+ * rxe_qp_error()), so a RESET right after the poll can be undone and the
+ * next INIT refused: wait for the requester's error state first, retry.
+ */
 static int reconnect(void)
 {
-	if (!connect_qps())
-		return 0;
+	int i;
+
+	settle(rc.qp[0], 500);
+	settle(rc.qp[1], 20);
+	for (i = 0; i < 5; i++) {
+		if (!connect_qps())
+			return 0;
+		usleep(20000);
+	}
 	printf("# reconnecting the QPs failed\n");
 	return 1;
 }

@@ -57,6 +57,11 @@ boot() {
 		-kernel "$out/arch/x86/boot/bzImage" -initrd "$res/initramfs.cpio.gz"
 		-append "$cmdline" -serial "file:$res/console.log" -nic none
 		-virtfs "local,path=$guest,mount_tag=results,security_model=none,id=results")
+	# The host's root, read-only: the rdma-core suite runs the host's
+	# python3 and pyverbs tests in a chroot into it (HMMCI_HOSTROOT=0: off).
+	if [ "${HMMCI_HOSTROOT:-1}" = 1 ]; then
+		qcmd+=(-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap,id=hostroot")
+	fi
 	printf '%q ' timeout "$limit" "${qcmd[@]}" >"$res/boot.cmd"
 	echo >>"$res/boot.cmd"
 	echo "$a" >"$res/accel"

@@ -22,6 +22,8 @@ pkgs=(
 	b4 git-filter-repo
 	# RDMA in the guest: libibverbs, the rxe provider, iproute2's ip and rdma
 	libibverbs-dev ibverbs-providers rdma-core iproute2
+	# rdma-core's own tests (pyverbs), run in the guest from the host's root
+	python3-pyverbs
 )
 
 mkdir -p "$HMMCI_CACHE"

@@ -39,22 +39,11 @@
  * Usage:  odp-copy-test [-d ibdev] [-g gid_index]
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <errno.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
-#include <time.h>
-#include <unistd.h>
-#include <infiniband/verbs.h>
+#include "odp-common.h"
 
 #define BUF_SIZE	0x10000		/* 64 KiB: 16 pages of 4 KiB */
 #define NOFF		0x123		/* offset used in the normal MR */
-#define PORT		1
-#define TIMEOUT_MS	5000
 #define NTESTS		4
 
 /* (offset in the ODP MR, length) pairs run by every test */
@@ -68,14 +57,8 @@ static const struct { size_t off, len; } cases[] = {
 };
 
 static struct {
-	struct ibv_context *ctx;
-	struct ibv_pd *pd;
-	struct ibv_cq *cq[2];
-	struct ibv_qp *qp[2];
 	struct ibv_mr *odp_mr, *mr;
 	uint8_t *odp, *nbuf, *exp;
-	union ibv_gid gid;
-	int gid_idx;
 } c;
 
 enum kind { WRITE_TO_ODP, READ_FROM_ODP, WRITE_FROM_ODP, RECV_TO_ODP };
@@ -111,211 +94,6 @@ static void fill(uint8_t *buf, uint32_t seed)
 {
 	for (size_t i = 0; i < BUF_SIZE; i++)
 		buf[i] = pattern(i, seed);
-}
-
-static int wait_wc(struct ibv_cq *cq, enum ibv_wc_opcode op, uint32_t len)
-{
-	const struct timespec nap = { 0, 20000 };
-	struct timespec t0, now;
-	struct ibv_wc wc;
-	int n;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while ((n = ibv_poll_cq(cq, 1, &wc)) == 0) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - t0.tv_sec) * 1000 +
-		    (now.tv_nsec - t0.tv_nsec) / 1000000 > TIMEOUT_MS) {
-			printf("# no completion (opcode %d) within %d ms\n",
-			       op, TIMEOUT_MS);
-			return -1;
-		}
-		nanosleep(&nap, NULL);
-	}
-	if (n < 0) {
-		printf("# ibv_poll_cq failed: %d\n", n);
-		return -1;
-	}
-	if (wc.status != IBV_WC_SUCCESS) {
-		printf("# completion error: %s (%d), opcode %d, vendor_err 0x%x\n",
-		       ibv_wc_status_str(wc.status), wc.status, wc.opcode,
-		       wc.vendor_err);
-		return -1;
-	}
-	if (wc.opcode != op) {
-		printf("# completion opcode %d, expected %d\n", wc.opcode, op);
-		return -1;
-	}
-	if (op == IBV_WC_RECV && wc.byte_len != len) {
-		printf("# recv byte_len %u, expected %u\n", wc.byte_len, len);
-		return -1;
-	}
-	return 0;
-}
-
-static int modify(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask,
-		  const char *state)
-{
-	int ret = ibv_modify_qp(qp, a, mask);
-
-	if (ret)
-		printf("# ibv_modify_qp(qp 0x%x -> %s): %s\n", qp->qp_num,
-		       state, strerror(ret));
-	return ret;
-}
-
-/* (Re)connect qp[0] <-> qp[1]: RESET -> INIT -> RTR -> RTS, empty CQs. */
-static int connect_qps(void)
-{
-	struct ibv_qp_attr a;
-	struct ibv_wc wc;
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		memset(&a, 0, sizeof(a));
-		a.qp_state = IBV_QPS_RESET;
-		if (modify(c.qp[i], &a, IBV_QP_STATE, "RESET"))
-			return -1;
-	}
-	for (i = 0; i < 2; i++)
-		while (ibv_poll_cq(c.cq[i], 1, &wc) > 0)
-			;
-	for (i = 0; i < 2; i++) {
-		memset(&a, 0, sizeof(a));
-		a.qp_state = IBV_QPS_INIT;
-		a.pkey_index = 0;
-		a.port_num = PORT;
-		a.qp_access_flags = IBV_ACCESS_LOCAL_WRITE |
-				    IBV_ACCESS_REMOTE_WRITE |
-				    IBV_ACCESS_REMOTE_READ;
-		if (modify(c.qp[i], &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
-			   IBV_QP_PORT | IBV_QP_ACCESS_FLAGS, "INIT"))
-			return -1;
-	}
-	for (i = 0; i < 2; i++) {
-		memset(&a, 0, sizeof(a));
-		a.qp_state = IBV_QPS_RTR;
-		a.path_mtu = IBV_MTU_1024;
-		a.dest_qp_num = c.qp[!i]->qp_num;
-		a.rq_psn = 0;
-		a.max_dest_rd_atomic = 1;
-		a.min_rnr_timer = 12;
-		a.ah_attr.is_global = 1;
-		a.ah_attr.grh.dgid = c.gid;
-		a.ah_attr.grh.sgid_index = c.gid_idx;
-		a.ah_attr.grh.hop_limit = 64;
-		a.ah_attr.port_num = PORT;
-		if (modify(c.qp[i], &a, IBV_QP_STATE | IBV_QP_AV |
-			   IBV_QP_PATH_MTU | IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
-			   IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER,
-			   "RTR"))
-			return -1;
-	}
-	for (i = 0; i < 2; i++) {
-		memset(&a, 0, sizeof(a));
-		a.qp_state = IBV_QPS_RTS;
-		a.timeout = 14;
-		a.retry_cnt = 7;
-		a.rnr_retry = 7;
-		a.sq_psn = 0;
-		a.max_rd_atomic = 1;
-		if (modify(c.qp[i], &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
-			   IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY | IBV_QP_SQ_PSN |
-			   IBV_QP_MAX_QP_RD_ATOMIC, "RTS"))
-			return -1;
-	}
-	return 0;
-}
-
-static bool gid_is_v4mapped(const union ibv_gid *g)
-{
-	static const uint8_t pfx[12] = { [10] = 0xff, [11] = 0xff };
-
-	return !memcmp(g->raw, pfx, sizeof(pfx));
-}
-
-/* libibverbs itself falls back to sysfs when the kernel lacks the ioctl. */
-static int query_gid(int idx, union ibv_gid *gid, bool *v2)
-{
-	struct ibv_gid_entry e;
-
-	if (ibv_query_gid_ex(c.ctx, PORT, idx, &e, 0))
-		return -1;
-	*gid = e.gid;
-	*v2 = e.gid_type == IBV_GID_TYPE_ROCE_V2;
-	return 0;
-}
-
-static int pick_gid(int forced, int tbl_len)
-{
-	static const uint8_t want[4] = { 192, 0, 2, 1 };
-	int idx, any = -1, exact = -1;
-	union ibv_gid g;
-	char s[INET6_ADDRSTRLEN];
-	bool v2;
-
-	for (idx = 0; forced < 0 && idx < tbl_len; idx++) {
-		if (query_gid(idx, &g, &v2) || !v2 || !gid_is_v4mapped(&g))
-			continue;
-		if (any < 0)
-			any = idx;
-		if (!memcmp(g.raw + 12, want, 4)) {
-			exact = idx;
-			break;
-		}
-	}
-	c.gid_idx = forced >= 0 ? forced : exact >= 0 ? exact :
-		    any >= 0 ? any : 1;
-	v2 = false;
-	if (query_gid(c.gid_idx, &g, &v2) &&
-	    ibv_query_gid(c.ctx, PORT, c.gid_idx, &g)) {
-		printf("# cannot read GID index %d\n", c.gid_idx);
-		return -1;
-	}
-	c.gid = g;
-	inet_ntop(AF_INET6, g.raw, s, sizeof(s));
-	printf("# gid index %d: %s%s%s\n", c.gid_idx, s, v2 ? " RoCE v2" : "",
-	       forced >= 0 ? " (from -g)" : exact < 0 && any < 0 ?
-	       " (no IPv4-mapped RoCE v2 GID found, fallback)" : "");
-	return 0;
-}
-
-/*
- * qp[0] posts one signaled op from (laddr, lkey); for RDMA ops (raddr, rkey)
- * is the remote buffer, for SEND qp[1] first posts a RECV into it.
- */
-static int xfer(enum ibv_wr_opcode op, void *laddr, uint32_t lkey,
-		void *raddr, uint32_t rkey, uint32_t len)
-{
-	struct ibv_sge sge = { (uintptr_t)laddr, len, lkey };
-	struct ibv_sge rsge = { (uintptr_t)raddr, len, rkey };
-	struct ibv_recv_wr rwr = { .wr_id = 2, .sg_list = &rsge, .num_sge = 1 };
-	struct ibv_send_wr wr = {
-		.wr_id = 1, .sg_list = &sge, .num_sge = 1, .opcode = op,
-		.send_flags = IBV_SEND_SIGNALED,
-	}, *bad;
-	struct ibv_recv_wr *rbad;
-	int ret;
-
-	if (op == IBV_WR_SEND) {
-		ret = ibv_post_recv(c.qp[1], &rwr, &rbad);
-		if (ret) {
-			printf("# ibv_post_recv: %s\n", strerror(ret));
-			return -1;
-		}
-	} else {
-		wr.wr.rdma.remote_addr = (uintptr_t)raddr;
-		wr.wr.rdma.rkey = rkey;
-	}
-	ret = ibv_post_send(c.qp[0], &wr, &bad);
-	if (ret) {
-		printf("# ibv_post_send: %s\n", strerror(ret));
-		return -1;
-	}
-	if (op == IBV_WR_SEND)
-		return wait_wc(c.cq[0], IBV_WC_SEND, len) ||
-		       wait_wc(c.cq[1], IBV_WC_RECV, len) ? -1 : 0;
-	return wait_wc(c.cq[0], op == IBV_WR_RDMA_READ ? IBV_WC_RDMA_READ :
-		       IBV_WC_RDMA_WRITE, len);
 }
 
 /* Compare all of dst with c.exp; on mismatch explain where the bytes went. */
@@ -399,66 +177,17 @@ static const char *setup(const char *dev, int forced_gid, bool *skip,
 			 uint32_t *rc_caps)
 {
 	static char why[160];
-	struct ibv_qp_init_attr qa = {
-		.qp_type = IBV_QPT_RC,
-		.cap = { .max_send_wr = 16, .max_recv_wr = 16,
-			 .max_send_sge = 1, .max_recv_sge = 1 },
-	};
-	struct ibv_device_attr_ex ax;
-	struct ibv_port_attr pa;
-	struct ibv_device **list;
-	int i, n = 0, ret;
+	const char *err;
 
-	*skip = true;
-	list = ibv_get_device_list(&n);
-	if (!list || !n)
-		return "no RDMA device";
-	for (i = 0; dev && i < n; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), dev))
-			break;
-	if (i == n) {
-		ibv_free_device_list(list);
-		snprintf(why, sizeof(why), "RDMA device %s not found", dev);
-		return why;
-	}
-	printf("# device %s\n", ibv_get_device_name(list[i]));
-	c.ctx = ibv_open_device(list[i]);
-	ibv_free_device_list(list);
-	*skip = false;
-	if (!c.ctx)
-		return "ibv_open_device failed";
-
-	memset(&ax, 0, sizeof(ax));
-	ret = ibv_query_device_ex(c.ctx, NULL, &ax);
-	if (ret) {
-		snprintf(why, sizeof(why), "ibv_query_device_ex: %s",
-			 strerror(ret));
-		return why;
-	}
-	*rc_caps = ax.odp_caps.per_transport_caps.rc_odp_caps;
-	printf("# odp general_caps 0x%llx rc_odp_caps 0x%x\n",
-	       (unsigned long long)ax.odp_caps.general_caps, *rc_caps);
-	if (!(ax.odp_caps.general_caps & IBV_ODP_SUPPORT)) {
-		*skip = true;
-		return "device has no ODP support (CONFIG_INFINIBAND_ON_DEMAND_PAGING?)";
-	}
-	if (ibv_query_port(c.ctx, PORT, &pa))
-		return "ibv_query_port failed";
-	if (pa.state != IBV_PORT_ACTIVE)
-		printf("# warning: port %d state %s\n", PORT,
-		       ibv_port_state_str(pa.state));
-	if (pick_gid(forced_gid, pa.gid_tbl_len))
-		return "no usable GID";
-
-	c.pd = ibv_alloc_pd(c.ctx);
-	if (!c.pd)
-		return "ibv_alloc_pd failed";
+	err = rc_open(dev, forced_gid, skip, rc_caps);
+	if (err)
+		return err;
 	c.odp = map_buf();
 	c.nbuf = map_buf();
 	c.exp = malloc(BUF_SIZE);
 	if (!c.odp || !c.nbuf || !c.exp)
 		return "out of memory";
-	c.odp_mr = ibv_reg_mr(c.pd, c.odp, BUF_SIZE, IBV_ACCESS_ON_DEMAND |
+	c.odp_mr = ibv_reg_mr(rc.pd, c.odp, BUF_SIZE, IBV_ACCESS_ON_DEMAND |
 			      IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
 			      IBV_ACCESS_REMOTE_READ);
 	if (!c.odp_mr) {
@@ -466,22 +195,16 @@ static const char *setup(const char *dev, int forced_gid, bool *skip,
 		snprintf(why, sizeof(why), "ODP ibv_reg_mr: %s", strerror(errno));
 		return why;
 	}
-	c.mr = ibv_reg_mr(c.pd, c.nbuf, BUF_SIZE, IBV_ACCESS_LOCAL_WRITE |
+	c.mr = ibv_reg_mr(rc.pd, c.nbuf, BUF_SIZE, IBV_ACCESS_LOCAL_WRITE |
 			  IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ);
 	if (!c.mr)
 		return "ibv_reg_mr failed";
-	for (i = 0; i < 2; i++) {
-		c.cq[i] = ibv_create_cq(c.ctx, 32, NULL, NULL, 0);
-		if (!c.cq[i])
-			return "ibv_create_cq failed";
-		qa.send_cq = qa.recv_cq = c.cq[i];
-		c.qp[i] = ibv_create_qp(c.pd, &qa);
-		if (!c.qp[i])
-			return "ibv_create_qp failed";
-	}
+	err = rc_create_qps();
+	if (err)
+		return err;
 	printf("# odp buf %p lkey 0x%x rkey 0x%x, mr buf %p, qpn 0x%x 0x%x\n",
 	       (void *)c.odp, c.odp_mr->lkey, c.odp_mr->rkey, (void *)c.nbuf,
-	       c.qp[0]->qp_num, c.qp[1]->qp_num);
+	       rc.qp[0]->qp_num, rc.qp[1]->qp_num);
 	if (connect_qps())
 		return "cannot connect the QPs";
 	return NULL;

@@ -1,0 +1,1089 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * odp-huge-test - RDMA through an On-Demand-Paging (ODP) memory region
+ * registered with IBV_ACCESS_HUGETLB over hugetlb memory, on soft-RoCE
+ * (rxe), with every byte checked.
+ *
+ * With IB_ACCESS_HUGETLB, ib_umem_odp maps the MR per huge page.  The page
+ * size must come from the hugetlb VMA at registration (2 MiB or 1 GiB),
+ * a range that is not hugetlb or spans two VMAs must be refused at
+ * ibv_reg_mr() with EINVAL, and a page unmapped or remapped while the MR
+ * is registered must never be reached through a stale mapping.  Stock rxe
+ * (v7.3) refuses IB_ACCESS_HUGETLB altogether (EOPNOTSUPP).
+ *
+ * Every 8-byte word of the MR carries where it belongs and who wrote it:
+ *   bits 63..56 tag (0xa5 CPU fill, 0x5a RDMA WRITE, 0xc3 4 KiB anon fill)
+ *   bits 55..40 generation (of the page's fill) or number of the WRITE
+ *   bits 39..32 huge page index in the MR, bits 31..0 word index in it
+ * so a mismatch is reported as e.g. "found RDMA WRITE #7 for page 3+0x3000"
+ * at page 0: the data meant for page 3 landed in page 0.
+ *
+ * Tests (TAP, kselftest style):
+ *  1. odp_huge_2m_rdma_write   RDMA WRITE into a 16 x 2 MiB ODP MR at every
+ *                              huge page, unaligned, across huge page
+ *                              boundaries; then all 32 MiB compared
+ *  2. odp_huge_2m_rdma_read    RDMA READ from the same places (including
+ *                              the data test 1 wrote), then the MR again
+ *  3. odp_huge_1g_rdma_write   as 1, one 1 GiB page (16 places 64 MiB apart,
+ *  4. odp_huge_1g_rdma_read    2 MiB boundaries inside it, its end); SKIP
+ *                              when no 1 GiB page can be had
+ *  5. odp_huge_2m_remap_same_size  munmap + mmap(MAP_FIXED|MAP_HUGETLB) of
+ *                              one huge page with new contents while the MR
+ *                              is registered, then READ/WRITE there: a clean
+ *                              error (error completion or refused post) or
+ *                              the new data, never the old or foreign data
+ *  6. odp_huge_2m_remap_4k_anon    the same with 4 KiB anonymous memory in
+ *                              place of the huge page
+ *  7. odp_huge_reg_non_hugetlb_einval  ON_DEMAND|HUGETLB on 4 KiB anon memory:
+ *                              ibv_reg_mr fails with EINVAL
+ *  8. odp_huge_reg_two_vmas_einval  on a range spanning two hugetlb VMAs:
+ *                              EINVAL (and each VMA alone registers)
+ *  9. odp_huge_2m_concurrent_invalidate  a second thread MADV_DONTNEEDs or
+ *                              munmaps+remaps random huge pages among the
+ *                              first four (then refills them with a new
+ *                              generation) while this one does RDMA
+ *                              READ/WRITE, 3/4 of them on those pages: every
+ *                              completion is an error or data that was
+ *                              really there, a page that did not change
+ *                              gives exactly its data
+ *
+ * Setup as odp-copy-test (rxe on a dummy netdev, loopback RC QP pair).
+ * Output is kselftest TAP. Exit: 0 all passed, 1 a test failed, 4 all skipped.
+ *
+ * Build:  gcc -O2 -Wall -Wextra -o odp-huge-test odp-huge-test.c -libverbs
+ * Usage:  odp-huge-test [-d ibdev] [-g gid_index] [-t seconds of test 9] [-H]
+ * -H registers without IBV_ACCESS_HUGETLB (plain ODP over the same hugetlb
+ * memory): a check of the test itself on a kernel whose rxe refuses it.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sys/mman.h>
+#include "odp-common.h"
+
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT	26
+#endif
+#ifndef MAP_HUGE_2MB
+#define MAP_HUGE_2MB	(21 << MAP_HUGE_SHIFT)
+#endif
+#ifndef MAP_HUGE_1GB
+#define MAP_HUGE_1GB	(30 << MAP_HUGE_SHIFT)
+#endif
+
+#define SZ_2M		(2UL << 20)
+#define SZ_1G		(1UL << 30)
+#define NB_SIZE		(1UL << 20)	/* the normal (pinned) MR */
+#define NB_OFF		0x100		/* transfers start here in it (+ off % 8) */
+#define MAXPG		16
+#define MAXW		128
+#define MAXREP		8		/* mismatch lines printed per check */
+#define HOTPG		4		/* test 9 changes only pages 0..3 */
+
+#define TAG_INIT	0xa5	/* CPU fill of a huge page */
+#define TAG_WRITE	0x5a	/* an RDMA WRITE */
+#define TAG_ANON	0xc3	/* CPU fill of 4 KiB anon memory */
+
+#define ODP_ACCESS	(IBV_ACCESS_ON_DEMAND | IBV_ACCESS_LOCAL_WRITE | \
+			 IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ)
+/* -H drops IBV_ACCESS_HUGETLB: checks the test itself on a kernel without it */
+static int odp_huge_access = ODP_ACCESS | IBV_ACCESS_HUGETLB;
+#define ODP_HUGE_ACCESS	odp_huge_access
+
+struct wrange {
+	size_t off, len;
+	uint16_t id;
+};
+
+/* An ODP MR over hugetlb memory and the model of what it must contain. */
+struct region {
+	uint8_t *buf;
+	size_t size, hsz;
+	unsigned int npg;
+	uint8_t tag[MAXPG];
+	uint16_t gen[MAXPG];	/* atomic in test 9 */
+	struct wrange w[MAXW];	/* RDMA WRITEs over the fill, in order */
+	int nw;
+	struct ibv_mr *mr;
+};
+
+static struct {
+	struct ibv_mr *mr;
+	uint8_t *buf;
+} nb;
+static uint16_t next_id = 1;
+static int conc_secs = 3;
+static char reason[256];	/* why the current test failed or skipped */
+
+static uint64_t enc(unsigned int tag, unsigned int gen, unsigned int page,
+		    uint64_t idx)
+{
+	return (uint64_t)tag << 56 | (uint64_t)(gen & 0xffff) << 40 |
+	       (uint64_t)(page & 0xff) << 32 | (idx & 0xffffffff);
+}
+
+static uint64_t base_word(const struct region *r, size_t pos)
+{
+	unsigned int k = pos / r->hsz;
+
+	return enc(r->tag[k], r->gen[k], k, (pos % r->hsz) / 8);
+}
+
+static uint64_t write_word(const struct region *r, uint16_t id, size_t pos)
+{
+	return enc(TAG_WRITE, id, pos / r->hsz, (pos % r->hsz) / 8);
+}
+
+static uint8_t wbyte(uint64_t w, size_t pos)
+{
+	return w >> (8 * (pos & 7));	/* little endian */
+}
+
+/* The word the MR must hold at pos (8-aligned): the fill, then the WRITEs. */
+static uint64_t model_word(const struct region *r, size_t pos)
+{
+	uint64_t w = base_word(r, pos), m;
+	int i, b;
+
+	for (i = 0; i < r->nw; i++) {
+		const struct wrange *x = &r->w[i];
+
+		if (pos + 8 <= x->off || pos >= x->off + x->len)
+			continue;
+		for (b = 0; b < 8; b++) {
+			if (pos + b < x->off || pos + b >= x->off + x->len)
+				continue;
+			m = 0xffULL << (8 * b);
+			w = (w & ~m) | (write_word(r, x->id, pos) & m);
+		}
+	}
+	return w;
+}
+
+static const char *describe(const struct region *r, uint64_t w, size_t at,
+			    char *s, size_t n)
+{
+	unsigned int tag = w >> 56, gen = (w >> 40) & 0xffff;
+	unsigned int page = (w >> 32) & 0xff;
+	size_t off = (w & 0xffffffff) * 8;
+	const char *what = tag == TAG_INIT ? "CPU fill gen " :
+			   tag == TAG_WRITE ? "RDMA WRITE #" :
+			   tag == TAG_ANON ? "4 KiB anon fill gen " : NULL;
+
+	if (!w)
+		snprintf(s, n, "zeroes");
+	else if (!what || page >= r->npg || off >= r->hsz)
+		snprintf(s, n, "0x%016llx (no pattern word)",
+			 (unsigned long long)w);
+	else
+		snprintf(s, n, "%s%u for page %u+0x%zx%s", what, gen, page,
+			 off, page * r->hsz + off == at ? "" :
+			 " (FOREIGN: it belongs elsewhere)");
+	return s;
+}
+
+static void report(const struct region *r, const char *where, size_t pos,
+		   uint64_t exp, uint64_t got, int *nrep)
+{
+	const uint64_t gmask = 0xffffULL << 40;
+	char a[96], b[96];
+	bool stale = (exp & ~gmask) == (got & ~gmask) &&
+		     (int16_t)(((got >> 40) & 0xffff) - ((exp >> 40) & 0xffff)) < 0;
+
+	if ((*nrep)++ >= MAXREP)
+		return;
+	printf("#   %s MR+0x%zx (page %zu +0x%zx): expected %s, found %s%s\n",
+	       where, pos, pos / r->hsz, pos % r->hsz,
+	       describe(r, exp, pos, a, sizeof(a)),
+	       describe(r, got, pos, b, sizeof(b)),
+	       stale ? " (STALE: an older generation)" : "");
+}
+
+static void fill_page_gen(struct region *r, unsigned int k, unsigned int tag,
+			  unsigned int gen)
+{
+	uint64_t *p = (uint64_t *)(r->buf + k * r->hsz);
+	uint64_t b = enc(tag, gen, k, 0);
+	size_t i, n = r->hsz / 8;
+
+	for (i = 0; i < n; i++)
+		p[i] = b | i;
+}
+
+/* Put the model's bytes back into [off, off + len) of the MR (by CPU). */
+static void restore_range(struct region *r, size_t off, size_t len)
+{
+	size_t pos;
+
+	for (pos = off; pos < off + len; pos++)
+		r->buf[pos] = wbyte(model_word(r, pos & ~7UL), pos);
+}
+
+/* Compare all of the MR with the model: every byte. */
+static int verify_mr(const struct region *r, const char *what)
+{
+	const uint64_t *p = (const uint64_t *)r->buf;
+	size_t bad = 0, i, pos, w0, n, e;
+	unsigned int k;
+	int nrep = 0, j;
+	uint64_t b, m;
+
+	for (k = 0; k < r->npg; k++) {
+		b = enc(r->tag[k], r->gen[k], k, 0);
+		w0 = k * r->hsz / 8;
+		n = r->hsz / 8;
+		for (i = 0; i < n; i++) {
+			if (p[w0 + i] == (b | i))
+				continue;
+			pos = (w0 + i) * 8;
+			m = model_word(r, pos);
+			if (p[w0 + i] != m) {
+				bad++;
+				report(r, what, pos, m, p[w0 + i], &nrep);
+			}
+		}
+	}
+	/* Words a WRITE covers that still hold the fill: lost writes. */
+	for (j = 0; j < r->nw; j++) {
+		e = r->w[j].off + r->w[j].len;
+		for (pos = r->w[j].off & ~7UL; pos < e; pos += 8) {
+			if (p[pos / 8] != base_word(r, pos))
+				continue;
+			m = model_word(r, pos);
+			if (p[pos / 8] != m) {
+				bad++;
+				report(r, what, pos, m, p[pos / 8], &nrep);
+			}
+		}
+	}
+	if (bad)
+		printf("# %s: %zu words of the %zu MiB MR wrong\n", what, bad,
+		       r->size >> 20);
+	return bad ? 1 : 0;
+}
+
+/* RDMA WRITE of WRITE #id's words into [off, off + len) of the MR. */
+static int do_write(struct region *r, size_t off, size_t len, uint16_t id)
+{
+	uint64_t *q = (uint64_t *)(nb.buf + NB_OFF);
+	size_t pos, j;
+
+	for (pos = off & ~7UL, j = 0; pos < off + len; pos += 8, j++)
+		q[j] = write_word(r, id, pos);
+	return xfer_status(IBV_WR_RDMA_WRITE, nb.buf + NB_OFF + (off & 7),
+			   nb.mr->lkey, r->buf + off, r->mr->rkey, len);
+}
+
+static int do_read(struct region *r, size_t off, size_t len)
+{
+	memset(nb.buf, 0, NB_OFF + len + 0x200);
+	return xfer_status(IBV_WR_RDMA_READ, nb.buf + NB_OFF + (off & 7),
+			   nb.mr->lkey, r->buf + off, r->mr->rkey, len);
+}
+
+/* The word of the normal MR that a READ of MR pos brought. */
+static uint64_t read_word(size_t off, size_t pos)
+{
+	uint64_t w;
+
+	memcpy(&w, nb.buf + NB_OFF + ((pos & ~7UL) - (off & ~7UL)), 8);
+	return w;
+}
+
+/* What a READ of [off, off + len) brought, against the model. */
+static int check_read(const struct region *r, size_t off, size_t len)
+{
+	const uint8_t *d = nb.buf + NB_OFF + (off & 7);
+	size_t i, pos, bad = 0, guard = 0, lastw = (size_t)-1;
+	uint64_t m = 0;
+	int nrep = 0;
+
+	for (i = 0; i < len; i++) {
+		pos = off + i;
+		if (i == 0 || !(pos & 7))
+			m = model_word(r, pos & ~7UL);
+		if (d[i] == wbyte(m, pos))
+			continue;
+		bad++;
+		if ((pos & ~7UL) != lastw)
+			report(r, "READ of", pos & ~7UL, m, read_word(off, pos),
+			       &nrep);
+		lastw = pos & ~7UL;
+	}
+	for (i = 0; i < NB_OFF + (off & 7); i++)
+		guard += nb.buf[i] != 0;
+	for (i = NB_OFF + (off & 7) + len; i < NB_OFF + len + 0x100; i++)
+		guard += nb.buf[i] != 0;
+	if (bad || guard)
+		printf("# READ MR+0x%zx len 0x%zx: %zu bytes wrong, %zu bytes written outside the target\n",
+		       off, len, bad, guard);
+	return bad || guard;
+}
+
+static int huge_flag(size_t hsz)
+{
+	return hsz == SZ_1G ? MAP_HUGE_1GB : MAP_HUGE_2MB;
+}
+
+/*
+ * Map npg huge pages of hsz, register them as an ODP HUGETLB MR, fill them
+ * (gen 1). 0 ok, 2 skip (no such huge pages), 1 failure (reason set).
+ */
+static int region_init(struct region *r, size_t hsz, unsigned int npg)
+{
+	unsigned int k;
+	void *p;
+
+	memset(r, 0, sizeof(*r));
+	r->hsz = hsz;
+	r->npg = npg;
+	r->size = hsz * npg;
+	p = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+		 MAP_ANONYMOUS | MAP_HUGETLB | huge_flag(hsz), -1, 0);
+	if (p == MAP_FAILED) {
+		snprintf(reason, sizeof(reason), "no %s hugetlb pages",
+			 hsz == SZ_1G ? "1 GiB" : "2 MiB");
+		printf("# mmap(%u x %zu MiB, MAP_HUGETLB): %s\n", npg,
+		       hsz >> 20, strerror(errno));
+		return errno == ENOMEM ? 2 : 1;
+	}
+	r->buf = p;
+	/* Registered before the first touch: ODP needs no pages yet. */
+	r->mr = ibv_reg_mr(rc.pd, r->buf, r->size, ODP_HUGE_ACCESS);
+	if (!r->mr) {
+		snprintf(reason, sizeof(reason),
+			 "ibv_reg_mr(ON_DEMAND|HUGETLB, %u x %zu MiB hugetlb): %s",
+			 npg, hsz >> 20, strerror(errno));
+		return 1;
+	}
+	for (k = 0; k < npg; k++) {
+		r->tag[k] = TAG_INIT;
+		r->gen[k] = 1;
+		fill_page_gen(r, k, TAG_INIT, 1);
+	}
+	printf("# ODP HUGETLB MR %p, %u x %zu MiB, lkey 0x%x rkey 0x%x\n",
+	       (void *)r->buf, npg, hsz >> 20, r->mr->lkey, r->mr->rkey);
+	return 0;
+}
+
+static void region_fini(struct region *r)
+{
+	if (r->mr)
+		ibv_dereg_mr(r->mr);
+	if (r->buf)
+		munmap(r->buf, r->size);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The places tests 1-4 write to and read from. */
+static int rw_cases(const struct region *r, struct wrange *c)
+{
+	size_t H = r->hsz, k, j;
+	int n = 0;
+
+	c[n++] = (struct wrange){ 0, 0x40, 0 };		/* MR start */
+	if (r->npg > 1) {
+		for (k = 0; k < r->npg; k++) {
+			/* unaligned, a different offset in every page */
+			c[n++] = (struct wrange){ k * H + k * 0x1011 + 0x8,
+						  0x1800, 0 };
+			/* across the boundary into page k + 1; the MR end */
+			if (k + 1 < r->npg)
+				c[n++] = (struct wrange){ (k + 1) * H - 0x803 - k,
+							  0x1000 + 2 * k, 0 };
+			else
+				c[n++] = (struct wrange){ r->size - 0x1003,
+							  0x1003, 0 };
+		}
+		/* 36 packets over a boundary, over the one before it */
+		c[n++] = (struct wrange){ 5 * H - 0x4321, 0x9000, 0 };
+		return n;
+	}
+	/* one 1 GiB page: every 64 MiB, 2 MiB boundaries inside, the end */
+	for (j = 0; j < 16; j++)
+		c[n++] = (struct wrange){ j * (H / 16) + j * 0x1111 + 3,
+					  0x1800, 0 };
+	c[n++] = (struct wrange){ SZ_2M - 0x801, 0x1002, 0 };
+	c[n++] = (struct wrange){ 511 * SZ_2M - 0x10, 0x20, 0 };
+	c[n++] = (struct wrange){ H - 0x1003, 0x1003, 0 };
+	return n;
+}
+
+/* Wait up to ms for qp to reach the error state. */
+static void settle(struct ibv_qp *qp, int ms)
+{
+	struct ibv_qp_init_attr ia;
+	struct ibv_qp_attr a;
+
+	while (ms-- > 0) {
+		if (!ibv_query_qp(qp, &a, IBV_QP_STATE, &ia) &&
+		    a.qp_state == IBV_QPS_ERR)
+			return;
+		usleep(1000);
+	}
+}
+
+/*
+ * After an error completion. rxe posts the error CQE before it moves the
+ * QP to the error state (rxe_completer(): do_complete(), then
+ * rxe_qp_error()), so a RESET right after the poll can be undone and the
+ * next INIT refused: wait for the requester's error state first, retry.
+ */
+static int reconnect(void)
+{
+	int i;
+
+	settle(rc.qp[0], 500);
+	settle(rc.qp[1], 20);
+	for (i = 0; i < 5; i++) {
+		if (!connect_qps())
+			return 0;
+		usleep(20000);
+	}
+	printf("# reconnecting the QPs failed\n");
+	return 1;
+}
+
+/* Tests 1/3: WRITE everywhere, then compare the whole MR. */
+static int test_write(struct region *r)
+{
+	struct wrange c[MAXW];
+	int n = rw_cases(r, c), i, bad = 0, ret;
+
+	for (i = 0; i < n; i++) {
+		uint16_t id = next_id++;
+
+		ret = do_write(r, c[i].off, c[i].len, id);
+		if (ret) {
+			printf("# RDMA WRITE #%u to MR+0x%zx len 0x%zx failed\n",
+			       id, c[i].off, c[i].len);
+			bad++;
+			restore_range(r, c[i].off, c[i].len);
+			if (reconnect())
+				return 1;
+			continue;
+		}
+		r->w[r->nw++] = (struct wrange){ c[i].off, c[i].len, id };
+	}
+	bad += verify_mr(r, "after the WRITEs");
+	if (bad)
+		snprintf(reason, sizeof(reason), "wrong data or failed WRITEs");
+	return bad ? 1 : 0;
+}
+
+/* Tests 2/4: READ the same places (fill and WRITE data), MR unchanged. */
+static int test_read(struct region *r)
+{
+	struct wrange c[MAXW];
+	int n = rw_cases(r, c), i, bad = 0, ret;
+
+	for (i = 0; i < n; i++) {
+		ret = do_read(r, c[i].off, c[i].len);
+		if (ret) {
+			printf("# RDMA READ of MR+0x%zx len 0x%zx failed\n",
+			       c[i].off, c[i].len);
+			bad++;
+			if (reconnect())
+				return 1;
+			continue;
+		}
+		bad += check_read(r, c[i].off, c[i].len);
+	}
+	bad += verify_mr(r, "after the READs");
+	if (bad)
+		snprintf(reason, sizeof(reason), "wrong data or failed READs");
+	return bad ? 1 : 0;
+}
+
+static int remap_page(struct region *r, unsigned int k, bool anon4k)
+{
+	uint8_t *a = r->buf + k * r->hsz;
+	int fl = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
+	void *p;
+
+	if (!anon4k)
+		fl |= MAP_HUGETLB | huge_flag(r->hsz);
+	if (munmap(a, r->hsz)) {
+		printf("# munmap of page %u: %s\n", k, strerror(errno));
+		return -1;
+	}
+	p = mmap(a, r->hsz, PROT_READ | PROT_WRITE, fl, -1, 0);
+	if (p == MAP_FAILED) {
+		printf("# mmap(MAP_FIXED%s) of page %u: %s\n",
+		       anon4k ? "" : "|MAP_HUGETLB", k, strerror(errno));
+		return -1;
+	}
+	if (anon4k && madvise(a, r->hsz, MADV_NOHUGEPAGE))
+		printf("# madvise(MADV_NOHUGEPAGE): %s\n", strerror(errno));
+	r->tag[k] = anon4k ? TAG_ANON : TAG_INIT;
+	r->gen[k]++;
+	fill_page_gen(r, k, r->tag[k], r->gen[k]);
+	return 0;
+}
+
+/*
+ * One transfer after a remap: a clean error or the right data. Counts into
+ * *ok / *err; returns the number of wrong things seen (0 or 1), -1 when the
+ * QPs cannot be reconnected.
+ */
+static int remap_op(struct region *r, bool write, size_t off, size_t len,
+		    int *ok, int *err)
+{
+	uint16_t id = next_id++;
+	size_t pos, wrong = 0;
+	int ret;
+
+	rc.quiet = true;
+	ret = write ? do_write(r, off, len, id) : do_read(r, off, len);
+	rc.quiet = false;
+	printf("# %s MR+0x%zx len 0x%zx: %s%s%s\n", write ? "WRITE" : "READ",
+	       off, len, ret == 0 ? "completed" : ret > 0 ?
+	       "clean error: " : "FAILED (not a clean error)",
+	       ret <= 0 ? "" : rc.last_post_err ? "post refused, " : "",
+	       ret <= 0 ? "" : rc.last_post_err ? strerror(rc.last_post_err) :
+	       ibv_wc_status_str(rc.last_status));
+	if (ret < 0)
+		return reconnect() ? -1 : 1;
+	if (ret > 0) {
+		(*err)++;
+		if (write) {
+			/* partly written: each byte the old or the WRITE's */
+			for (pos = off; pos < off + len; pos++)
+				if (r->buf[pos] != wbyte(model_word(r, pos & ~7UL), pos) &&
+				    r->buf[pos] != wbyte(write_word(r, id, pos & ~7UL), pos))
+					wrong++;
+			if (wrong)
+				printf("# failed WRITE left %zu foreign bytes\n",
+				       wrong);
+			restore_range(r, off, len);
+		}
+		return reconnect() ? -1 : wrong ? 1 : 0;
+	}
+	(*ok)++;
+	if (!write)
+		return check_read(r, off, len);
+	r->w[r->nw++] = (struct wrange){ off, len, id };
+	return 0;
+}
+
+/* Tests 5/6: remap pages of a registered MR, then traffic there. */
+static int test_remap(bool anon4k)
+{
+	static const unsigned int pages[] = { 2, 0, 7 };
+	struct region r;
+	size_t H = SZ_2M, x;
+	unsigned int k, i;
+	int bad = 0, ok = 0, err = 0, ret, j;
+
+	ret = region_init(&r, H, 8);
+	if (ret) {
+		region_fini(&r);
+		return ret;
+	}
+	/* First every page once, so the MR has mappings to invalidate. */
+	for (k = 0; k < r.npg && !bad; k++) {
+		if (do_read(&r, k * H + 0x2000 + 8 * k, 0x800)) {
+			printf("# first READ of page %u failed\n", k);
+			bad++;
+			break;
+		}
+		bad += check_read(&r, k * H + 0x2000 + 8 * k, 0x800);
+	}
+	for (i = 0; !bad && i < sizeof(pages) / sizeof(pages[0]); i++) {
+		k = pages[i];
+		if (remap_page(&r, k, anon4k)) {
+			bad++;
+			break;
+		}
+		printf("# page %u remapped (%s), new contents gen %u\n", k,
+		       anon4k ? "4 KiB anon" : "2 MiB hugetlb", r.gen[k]);
+		/* x: a boundary of page k */
+		x = k + 1 < r.npg ? (k + 1) * H : k * H;
+		struct { bool write; size_t off, len; } ops[] = {
+			{ false, k * H + 0x1235, 0x1800 },
+			{ false, x - 0x400, 0x800 },
+			{ true, k * H + 0x3003, 0x1001 },
+			{ false, k * H + 0x3000, 0x1100 },
+			{ true, x - 0x3ff, 0x7fe },
+			{ false, x - 0x400, 0x800 },
+		};
+		for (j = 0; j < (int)(sizeof(ops) / sizeof(ops[0])); j++) {
+			ret = remap_op(&r, ops[j].write, ops[j].off, ops[j].len,
+				       &ok, &err);
+			if (ret < 0)
+				return region_fini(&r), 1;
+			bad += ret;
+		}
+		bad += verify_mr(&r, "after the remap");
+		/* Back to the fill, so the next remap starts from the model. */
+		for (j = r.nw - 1, r.nw = 0; j >= 0; j--)
+			restore_range(&r, r.w[j].off, r.w[j].len);
+	}
+	printf("# %d transfers completed, %d clean errors\n", ok, err);
+	region_fini(&r);
+	if (bad)
+		snprintf(reason, sizeof(reason),
+			 "old, foreign or lost data after the remap");
+	return bad ? 1 : 0;
+}
+
+/* VMAs of /proc/self/maps that overlap [a, a + len). */
+static int vma_count(void *a, size_t len)
+{
+	unsigned long s, e, lo = (uintptr_t)a, hi = lo + len;
+	char line[512];
+	int n = 0;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx", &s, &e) == 2 && s < hi && e > lo)
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* ibv_reg_mr(ON_DEMAND|HUGETLB) of [a, a + len) must fail with EINVAL. */
+static int expect_einval(void *a, size_t len, const char *what)
+{
+	struct ibv_mr *mr = ibv_reg_mr(rc.pd, a, len, ODP_HUGE_ACCESS);
+	int e = errno;
+
+	if (mr) {
+		ibv_dereg_mr(mr);
+		snprintf(reason, sizeof(reason), "%s: registered", what);
+		printf("# %s\n", reason);
+		return 1;
+	}
+	printf("# %s: ibv_reg_mr failed: %s\n", what, strerror(e));
+	if (e == EINVAL)
+		return 0;
+	snprintf(reason, sizeof(reason), "%s: errno %s, expected EINVAL",
+		 what, strerror(e));
+	return 1;
+}
+
+/* Test 7: 4 KiB anonymous memory, 2 MiB aligned, 4 MiB long. */
+static int test_reg_non_hugetlb(void)
+{
+	size_t len = 2 * SZ_2M;
+	uint8_t *p, *a;
+	int ret;
+
+	p = mmap(NULL, len + SZ_2M, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		snprintf(reason, sizeof(reason), "mmap: %s", strerror(errno));
+		return 1;
+	}
+	a = (uint8_t *)(((uintptr_t)p + SZ_2M - 1) & ~(SZ_2M - 1));
+	madvise(a, len, MADV_NOHUGEPAGE);
+	memset(a, 0x11, len);
+	ret = expect_einval(a, len, "4 KiB anon, 2 MiB aligned");
+	munmap(p, len + SZ_2M);
+	return ret;
+}
+
+/* Test 8: two adjacent hugetlb VMAs; each alone must register. */
+static int test_reg_two_vmas(void)
+{
+	struct ibv_mr *mr;
+	uint8_t *p;
+	int ret = 0, n, i;
+
+	p = mmap(NULL, 2 * SZ_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+		 MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB, -1, 0);
+	if (p == MAP_FAILED) {
+		snprintf(reason, sizeof(reason), "no 2 MiB hugetlb pages");
+		return errno == ENOMEM ? 2 : 1;
+	}
+	if (munmap(p + SZ_2M, SZ_2M) ||
+	    mmap(p + SZ_2M, SZ_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+		 MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB | MAP_FIXED,
+		 -1, 0) == MAP_FAILED) {
+		snprintf(reason, sizeof(reason), "remap of the second page: %s",
+			 strerror(errno));
+		munmap(p, 2 * SZ_2M);
+		return 1;
+	}
+	memset(p, 0x22, 2 * SZ_2M);
+	n = vma_count(p, 2 * SZ_2M);
+	printf("# %p + 4 MiB: %d VMAs\n", (void *)p, n);
+	if (n != 2) {
+		snprintf(reason, sizeof(reason),
+			 "setup: the range is in %d VMAs, not 2", n);
+		munmap(p, 2 * SZ_2M);
+		return 1;
+	}
+	ret = expect_einval(p, 2 * SZ_2M, "two hugetlb VMAs");
+	for (i = 0; i < 2; i++) {
+		mr = ibv_reg_mr(rc.pd, p + i * SZ_2M, SZ_2M, ODP_HUGE_ACCESS);
+		if (mr) {
+			ibv_dereg_mr(mr);
+			continue;
+		}
+		printf("# VMA %d alone: ibv_reg_mr failed: %s\n", i,
+		       strerror(errno));
+		if (!ret)
+			snprintf(reason, sizeof(reason),
+				 "one hugetlb VMA alone does not register: %s",
+				 strerror(errno));
+		ret = 1;
+	}
+	munmap(p, 2 * SZ_2M);
+	return ret;
+}
+
+/* Test 9: invalidations from another thread during traffic. */
+static struct {
+	struct region *r;
+	int stop, fail;
+	unsigned int ver[MAXPG];	/* odd while page k is being changed */
+	pthread_mutex_t mtx[MAXPG];
+	unsigned long madv, remaps;
+} cc;
+
+static uint32_t xs(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+static void *invalidator(void *arg)
+{
+	struct region *r = cc.r;
+	uint32_t rnd = 0x2545f491;
+	unsigned long n;
+	unsigned int k;
+	uint16_t g;
+	uint8_t *a;
+
+	(void)arg;
+	for (n = 0; !__atomic_load_n(&cc.stop, __ATOMIC_ACQUIRE); n++) {
+		k = xs(&rnd) % HOTPG;
+		a = r->buf + k * r->hsz;
+		pthread_mutex_lock(&cc.mtx[k]);
+		__atomic_add_fetch(&cc.ver[k], 1, __ATOMIC_SEQ_CST);
+		if (n & 1) {
+			if (madvise(a, r->hsz, MADV_DONTNEED)) {
+				printf("# madvise(MADV_DONTNEED): %s\n",
+				       strerror(errno));
+				cc.fail = 1;
+			}
+			cc.madv++;
+		} else {
+			if (munmap(a, r->hsz) ||
+			    mmap(a, r->hsz, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
+				 MAP_HUGETLB | MAP_HUGE_2MB, -1, 0) == MAP_FAILED) {
+				printf("# remap of page %u: %s\n", k,
+				       strerror(errno));
+				cc.fail = 1;
+			}
+			cc.remaps++;
+		}
+		g = r->gen[k] + 1;
+		fill_page_gen(r, k, TAG_INIT, g);
+		__atomic_store_n(&r->gen[k], g, __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(&cc.ver[k], 1, __ATOMIC_SEQ_CST);
+		pthread_mutex_unlock(&cc.mtx[k]);
+		if (cc.fail)
+			break;
+		usleep(500);
+	}
+	return NULL;
+}
+
+/* A READ of page k while it may have changed: zeroes or gens g0..g1+1. */
+static size_t check_conc_read(const struct region *r, unsigned int k,
+			      size_t off, size_t len, uint16_t g0, uint16_t g1,
+			      bool stable, int *nrep)
+{
+	const uint8_t *d = nb.buf + NB_OFF + (off & 7);
+	size_t i, pos, bad = 0, lastw = (size_t)-1;
+	uint16_t g;
+	bool good;
+
+	for (i = 0; i < len; i++) {
+		pos = off + i;
+		uint64_t idx = (pos % r->hsz) / 8;
+
+		good = d[i] == wbyte(enc(TAG_INIT, g0, k, idx), pos);
+		for (g = g0 + 1; !stable && !good && g != (uint16_t)(g1 + 2); g++)
+			good = d[i] == wbyte(enc(TAG_INIT, g, k, idx), pos);
+		if (!good && !stable && d[i] == 0)
+			good = true;
+		if (good)
+			continue;
+		bad++;
+		if ((pos & ~7UL) != lastw)
+			report(r, stable ? "READ (page stable) of" :
+			       "READ (page changing) of", pos & ~7UL,
+			       enc(TAG_INIT, g0, k, idx), read_word(off, pos),
+			       nrep);
+		lastw = pos & ~7UL;
+	}
+	return bad;
+}
+
+static int test_concurrent(void)
+{
+	struct region r;
+	struct timespec t0, now;
+	pthread_t th;
+	uint32_t rnd = 0x9e3779b9;
+	unsigned long ops = 0, errs = 0, unstable = 0;
+	size_t H = SZ_2M, off, len, pos, bad = 0, wrong;
+	unsigned int k, v0, v1, i;
+	uint16_t g0, g1, gc, id;
+	bool write, stable;
+	int ret, nrep = 0;
+
+	ret = region_init(&r, H, MAXPG);
+	if (ret) {
+		region_fini(&r);
+		return ret;
+	}
+	memset(&cc, 0, sizeof(cc));
+	cc.r = &r;
+	for (i = 0; i < MAXPG; i++)
+		pthread_mutex_init(&cc.mtx[i], NULL);
+	if (pthread_create(&th, NULL, invalidator, NULL)) {
+		snprintf(reason, sizeof(reason), "pthread_create failed");
+		region_fini(&r);
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc.quiet = true;
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - t0.tv_sec >= conc_secs || cc.fail ||
+		    nrep >= MAXREP)
+			break;
+		k = xs(&rnd) % 4 ? xs(&rnd) % HOTPG : xs(&rnd) % r.npg;
+		write = xs(&rnd) & 1;
+		off = k * H + xs(&rnd) % (H - 0x2000);
+		len = 8 + xs(&rnd) % 0x1ff8;
+		v0 = __atomic_load_n(&cc.ver[k], __ATOMIC_SEQ_CST);
+		g0 = __atomic_load_n(&r.gen[k], __ATOMIC_SEQ_CST);
+		id = next_id++;
+		ret = write ? do_write(&r, off, len, id) : do_read(&r, off, len);
+		v1 = __atomic_load_n(&cc.ver[k], __ATOMIC_SEQ_CST);
+		g1 = __atomic_load_n(&r.gen[k], __ATOMIC_SEQ_CST);
+		stable = v0 == v1 && !(v0 & 1);
+		ops++;
+		unstable += !stable;
+		if (ret < 0) {
+			printf("# %s MR+0x%zx len 0x%zx: not a clean error\n",
+			       write ? "WRITE" : "READ", off, len);
+			bad++;
+			nrep++;
+		}
+		if (ret)
+			errs++;
+		if (!write) {
+			if (!ret)
+				bad += check_conc_read(&r, k, off, len, g0, g1,
+						       stable, &nrep);
+		} else {
+			/* The page now: its current fill plus this WRITE. */
+			pthread_mutex_lock(&cc.mtx[k]);
+			gc = r.gen[k];
+			stable = !ret && cc.ver[k] == v0 && !(v0 & 1);
+			wrong = 0;
+			for (pos = off; pos < off + len; pos++) {
+				uint8_t w = wbyte(write_word(&r, id, pos & ~7UL), pos);
+				uint8_t f = wbyte(enc(TAG_INIT, gc, k, (pos % H) / 8), pos);
+
+				if (r.buf[pos] == w || (!stable && r.buf[pos] == f))
+					continue;
+				if (!wrong++)
+					report(&r, stable ? "WRITE (page stable) to" :
+					       "WRITE (page changing) to",
+					       pos & ~7UL, write_word(&r, id, pos & ~7UL),
+					       *(uint64_t *)(r.buf + (pos & ~7UL)),
+					       &nrep);
+			}
+			bad += wrong;
+			restore_range(&r, off, len);
+			pthread_mutex_unlock(&cc.mtx[k]);
+		}
+		if (ret && reconnect()) {
+			bad++;
+			break;
+		}
+	}
+	rc.quiet = false;
+	__atomic_store_n(&cc.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	printf("# %lu transfers (%lu while the page changed), %lu clean errors; %lu MADV_DONTNEED, %lu remaps\n",
+	       ops, unstable, errs, cc.madv, cc.remaps);
+	if (cc.fail)
+		bad++;
+	bad += verify_mr(&r, "after the invalidations");
+	if (!bad && ops == errs) {
+		printf("# no transfer completed\n");
+		bad++;
+	}
+	region_fini(&r);
+	if (bad)
+		snprintf(reason, sizeof(reason), "%zu wrong bytes or failures",
+			 bad);
+	return bad ? 1 : 0;
+}
+
+enum { T_2M_W, T_2M_R, T_1G_W, T_1G_R, T_REMAP, T_REMAP_4K, T_REG_ANON,
+       T_REG_2VMA, T_CONC, NTESTS };
+
+static const char *const names[NTESTS] = {
+	[T_2M_W] = "odp_huge_2m_rdma_write",
+	[T_2M_R] = "odp_huge_2m_rdma_read",
+	[T_1G_W] = "odp_huge_1g_rdma_write",
+	[T_1G_R] = "odp_huge_1g_rdma_read",
+	[T_REMAP] = "odp_huge_2m_remap_same_size",
+	[T_REMAP_4K] = "odp_huge_2m_remap_4k_anon",
+	[T_REG_ANON] = "odp_huge_reg_non_hugetlb_einval",
+	[T_REG_2VMA] = "odp_huge_reg_two_vmas_einval",
+	[T_CONC] = "odp_huge_2m_concurrent_invalidate",
+};
+
+static struct region rw;	/* shared by a WRITE test and its READ test */
+static int rw_init;		/* region_init() of rw */
+
+/* 0 pass, 1 fail, 2 skip; reason says why. */
+static int run(int t)
+{
+	int ret;
+
+	reason[0] = 0;
+	switch (t) {
+	case T_2M_W:
+	case T_1G_W:
+		rw_init = region_init(&rw, t == T_2M_W ? SZ_2M : SZ_1G,
+				      t == T_2M_W ? MAXPG : 1);
+		return rw_init ? rw_init : test_write(&rw);
+	case T_2M_R:
+	case T_1G_R:
+		if (rw_init == 1)
+			snprintf(reason, sizeof(reason),
+				 "no MR: the WRITE test's setup failed");
+		else if (rw_init == 2)
+			snprintf(reason, sizeof(reason), "no %s hugetlb pages",
+				 t == T_2M_R ? "2 MiB" : "1 GiB");
+		ret = rw_init ? rw_init : test_read(&rw);
+		region_fini(&rw);
+		return ret;
+	case T_REMAP:
+		return test_remap(false);
+	case T_REMAP_4K:
+		return test_remap(true);
+	case T_REG_ANON:
+		return test_reg_non_hugetlb();
+	case T_REG_2VMA:
+		return test_reg_two_vmas();
+	case T_CONC:
+		return test_concurrent();
+	}
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	int pass = 0, fail = 0, skip = 0, forced_gid = -1, opt, t, ret;
+	const char *dev = NULL, *why;
+	struct timespec t0, t1;
+	uint32_t rc_caps = 0;
+	bool setup_skip;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while ((opt = getopt(argc, argv, "d:g:t:Hh")) != -1) {
+		switch (opt) {
+		case 'd':
+			dev = optarg;
+			break;
+		case 'g':
+			forced_gid = atoi(optarg);
+			break;
+		case 't':
+			conc_secs = atoi(optarg);
+			break;
+		case 'H':
+			odp_huge_access = ODP_ACCESS;
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-d ibdev] [-g gid_index] [-t seconds] [-H]\n",
+				argv[0]);
+			return 2;
+		}
+	}
+
+	printf("TAP version 13\n1..%d\n", NTESTS);
+	if (!(odp_huge_access & IBV_ACCESS_HUGETLB))
+		printf("# -H: ODP MRs registered WITHOUT IBV_ACCESS_HUGETLB\n");
+	why = rc_open(dev, forced_gid, &setup_skip, &rc_caps);
+	if (!why && (rc_caps & (IBV_ODP_SUPPORT_WRITE | IBV_ODP_SUPPORT_READ)) !=
+	    (IBV_ODP_SUPPORT_WRITE | IBV_ODP_SUPPORT_READ)) {
+		setup_skip = true;
+		why = "rc_odp_caps lack RDMA WRITE and READ";
+	}
+	if (!why) {
+		nb.buf = mmap(NULL, NB_SIZE, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (nb.buf == MAP_FAILED)
+			why = "out of memory";
+		else if (!(nb.mr = ibv_reg_mr(rc.pd, nb.buf, NB_SIZE,
+					      IBV_ACCESS_LOCAL_WRITE |
+					      IBV_ACCESS_REMOTE_WRITE |
+					      IBV_ACCESS_REMOTE_READ)))
+			why = "ibv_reg_mr failed";
+		else
+			why = rc_create_qps();
+		if (!why && connect_qps())
+			why = "cannot connect the QPs";
+		if (!why)
+			printf("# normal MR %p, qpn 0x%x 0x%x\n",
+			       (void *)nb.buf, rc.qp[0]->qp_num,
+			       rc.qp[1]->qp_num);
+	}
+	if (why && !setup_skip)
+		printf("# setup failed: %s\n", why);
+
+	for (t = 0; t < NTESTS; t++) {
+		if (why) {
+			if (setup_skip) {
+				printf("ok %d %s # SKIP %s\n", t + 1, names[t],
+				       why);
+				skip++;
+			} else {
+				printf("not ok %d %s\n", t + 1, names[t]);
+				fail++;
+			}
+			continue;
+		}
+		printf("# %s\n", names[t]);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ret = run(t);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		printf("# %s: %.1f s\n", names[t], (t1.tv_sec - t0.tv_sec) +
+		       (t1.tv_nsec - t0.tv_nsec) / 1e9);
+		if (ret == 2) {
+			printf("ok %d %s # SKIP %s\n", t + 1, names[t], reason);
+			skip++;
+		} else if (ret) {
+			printf("# %s\nnot ok %d %s\n", reason, t + 1, names[t]);
+			fail++;
+		} else {
+			printf("ok %d %s\n", t + 1, names[t]);
+			pass++;
+		}
+	}
+	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:0\n",
+	       pass, fail, skip);
+
+	/* Resources are released by process exit. */
+	if (fail)
+		return 1;
+	return skip == NTESTS ? 4 : 0;
+}

@@ -58,10 +58,12 @@ msgs=("$out"/*.eml)
 i=0
 for m in "${msgs[@]}"; do
 	subj=$(hdr "$m" Subject)
-	[[ $subj == "[PATCH $i/$n] "* ]] || die b4 "$m" "less $m" "message $i is '$subj'"
+	# Numbered as format-patch does: zero-padded to the width of n.
+	tag="[PATCH $(printf '%0*d' ${#n} $i)/$n]"
+	[[ $subj == "$tag "* ]] || die b4 "$m" "less $m" "message $i is '$subj', not '$tag ...'"
 	if [ $i -gt 0 ]; then
 		want=$(patch_subject "${patches[$((i - 1))]}")
-		[ "${subj#\[PATCH $i/$n\] }" = "$want" ] ||
+		[ "${subj#"$tag "}" = "$want" ] ||
 			die b4 "$m" "less $m" "message $i is not '$want'"
 		rcpt="$(hdr "$m" To), $(hdr "$m" Cc)"
 		for a in $(cd "$wt" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \

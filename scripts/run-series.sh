@@ -281,8 +281,12 @@ if [ "$first" -gt 0 ]; then
 		"$HMMCI_TOP/scripts/apply-patch.sh" "$p"
 	done
 	key=$(key_of $((first - 1)))
+	fkey=$(key_of "$first")
 	headtree=$("${wt[@]}" rev-parse HEAD^{tree})
-	if [ $reuse -eq 1 ] && [ -n "$key" ] && [ -f "$rcache/$key/db/warnings" ]; then
+	if [ $reuse -eq 1 ] && [ -n "$fkey" ] && [ -d "$rcache/$fkey/row" ] &&
+		[ -f "$rcache/$fkey/db/warnings" ]; then
+		log "baseline: not needed, step $first is stored (its database follows)"
+	elif [ $reuse -eq 1 ] && [ -n "$key" ] && [ -f "$rcache/$key/db/warnings" ]; then
 		cp "$rcache/$key/db/warnings" "$out/.hmmci-warnings"
 		log "baseline: the warnings after step $((first - 1)) stored in $rcache/$key"
 	elif [ -f "$out/.hmmci-warnings-base" ] &&

@@ -40,5 +40,6 @@ check reexport
 check maintainers "$HMMCI_TOP/MAINTAINERS-snippet"
 check kernel-doc "$(cut -d" " -f2 "$HMMCI_TOP/results/series/base" 2>/dev/null || echo "$HMMCI_BASE_TAG")" "${patches[@]}"
 check b4 "$res/b4"
+check workflow "$HMMCI_TOP/.github/workflows/series.yml"
 echo "$pass $fail 0" >"$res/counts"
 echo "$pass passed, $fail failed"

@@ -122,3 +122,23 @@ series_patches() {
 		echo "$HMMCI_TOP/patches/$p"
 	done <"$HMMCI_TOP/series"
 }
+
+# harness_version: a hash of the harness content that affects a step's
+# result files (scripts that build, boot and judge, the config fragments,
+# the guest suites and tests, the benchmark). Scripts that only report,
+# merge or check the series as a whole are left out, so editing them does
+# not invalidate stored results.
+harness_version() {
+	(cd "$HMMCI_TOP" && find scripts ci bench -type f \
+		! -path 'scripts/checks/*' ! -path 'ci/selftest/*' \
+		! -name report.sh ! -name merge-results.sh ! -name run-workflow-local.sh \
+		! -name test.sh ! -name check-series.sh ! -name selftest-harness.sh \
+		! -name prove-tests.sh ! -name export-series.sh ! -name import-series.sh \
+		! -name b4-dry-run.sh ! -name cover-letter.txt ! -name proofs.txt \
+		-print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16
+}
+
+# config_hash: the hash of the kernel config fragments ci/x86_64/*.config.
+config_hash() {
+	cat "$HMMCI_TOP"/ci/x86_64/*.config | sha256sum | cut -c1-16
+}

@@ -41,6 +41,7 @@ table=$res/table.md
 		for c in "${checks[@]}"; do
 			v=$(cell "$d" "$c")
 			[ "$c" = build ] && v="$v $(cat "$d/build_s" 2>/dev/null || echo -)"
+			[ "$c" = build ] && [ -f "$d/reused" ] && v="$v (reused)"
 			[ "$c" = boot ] && [ -f "$d/boot_s" ] && v="$v $(cat "$d/boot_s")s $(cat "$d/accel")"
 			row+=" | $v"
 		done

@@ -12,6 +12,7 @@ usage() {
 	cat >&2 <<-USAGE
 	usage: $0 [--tree DIR --base REV] [--series FILE] [--results DIR]
 	          [--quick] [--no-boot] [--no-setup]
+	          [--list-steps | --step N | --steps A..B] [--reuse] [--force]
 	  --tree DIR --base REV  use your own kernel git tree and base commit
 	                         (default: Debian's 7.3.4 source, tag v7.3.4)
 	  --series FILE          quilt-style list (default: $HMMCI_TOP/series)
@@ -20,12 +21,24 @@ usage() {
 	  --results DIR          where rows and logs go (default: results/series)
 	  --quick                build only the objects a step touches; no boot
 	  --no-boot              full builds, no QEMU
+	  --list-steps           print "NN subject" per step (00 = base), exit
+	  --step N, --steps A..B run steps A..B only: the patches before A are
+	                         applied with git am alone, then A..B are built,
+	                         booted and judged as in a full run
+	  --reuse                copy the stored row of an unchanged step that
+	                         passed (default with --step/--steps)
+	  --force                rerun every step, never reuse (results of steps
+	                         that pass are still stored)
+	  results are stored in \$HMMCI_CACHE/results/KEY, KEY = sha of the step's
+	  tree, its parent's tree, the patch, the config fragments, the harness
+	  version and the mode (quick/boot)
 	USAGE
 	exit 2
 }
 
 tree= base= series=$HMMCI_TOP/series results=$HMMCI_TOP/results/series patchdir=
 quick=0 boot=1 setup=1
+list=0 first= last= reuse= force=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--tree) tree=$(realpath "$2"); shift ;;
@@ -36,6 +49,12 @@ while [ $# -gt 0 ]; do
 	--quick) quick=1 boot=0 ;;
 	--no-boot) boot=0 ;;
 	--no-setup) setup=0 ;;
+	--list-steps) list=1 ;;
+	--step) [[ ${2:-} =~ ^[0-9]+$ ]] || usage; first=$((10#$2)) last=$first; shift ;;
+	--steps) [[ ${2:-} =~ ^[0-9]+\.\.[0-9]+$ ]] || usage
+		first=$((10#${2%%..*})) last=$((10#${2##*..})); shift ;;
+	--reuse) reuse=1 ;;
+	--force) force=1 ;;
 	*) usage ;;
 	esac
 	shift
@@ -53,6 +72,27 @@ while read -r line; do
 		"series names $p, which does not exist"
 	patches+=("$patchdir/$p")
 done <"$series"
+
+if [ $list -eq 1 ]; then
+	echo "00 (base) ${base:-$HMMCI_BASE_TAG}"
+	for i in "${!patches[@]}"; do
+		printf '%02d %s\n' $((i + 1)) "$(patch_subject "${patches[$i]}")"
+	done
+	exit 0
+fi
+# The step selection: all steps unless --step/--steps; reuse is on by
+# default for a selection, off for a full run (whose rows stay as they
+# were), and --force turns it off.
+if [ -z "$first" ]; then
+	first=0 last=${#patches[@]}
+	reuse=${reuse:-0}
+else
+	reuse=${reuse:-1}
+fi
+[ $force -eq 1 ] && reuse=0
+[ "$first" -le "$last" ] && [ "$last" -le ${#patches[@]} ] ||
+	die steps "$series" "$0 --list-steps" \
+		"steps $first..$last: the series has steps 0..${#patches[@]}"
 
 if [ $setup -eq 1 ]; then
 	"$HMMCI_TOP/scripts/setup-host.sh"
@@ -155,17 +195,126 @@ build_and_boot() { # STEPDIR [--base] [TARGETS...]
 	[ -f "$d/accel" ] && export HMMCI_ACCEL=$(cat "$d/accel")
 }
 
+# Result reuse: a step that passed is stored under a key of everything its
+# row depends on; an unchanged step copies it instead of rebuilding. With
+# the row goes the warnings database after the step (build dir), so the
+# next step that is built compares against the right set.
+rcache=$HMMCI_CACHE/results
+hver=$(harness_version)
+chash=$(config_hash)
+mode="quick=$quick boot=$boot hostroot=${HMMCI_HOSTROOT:-1} clang=$HMMCI_CLANG_SUFFIX sparse=${sparse_kind:-none}"
+
+predict_tree() { # TREE PATCH: the tree after PATCH on TREE (git apply on a
+	# scratch index, the worktree is not touched), or nothing
+	local idx
+	[ -n "$1" ] || return 0
+	idx=$(mktemp -u)
+	GIT_INDEX_FILE=$idx "${wt[@]}" read-tree "$1" &&
+		GIT_INDEX_FILE=$idx "${wt[@]}" apply --cached "$2" 2>/dev/null &&
+		GIT_INDEX_FILE=$idx "${wt[@]}" write-tree || true
+	rm -f "$idx"
+}
+
+key_of() { # I: the key of step I, or nothing when its tree is unknown
+	local i=$1 parent=none patch=none
+	[ -n "${trees[$i]}" ] || return 0
+	if [ "$i" -gt 0 ]; then
+		parent=${trees[$((i - 1))]}
+		[ -n "$parent" ] || return 0
+		patch=$(sha256sum <"${patches[$((i - 1))]}" | cut -d' ' -f1)
+	fi
+	printf '%s\n' "tree ${trees[$i]}" "parent $parent" "patch $patch" \
+		"config $chash" "harness $hver" "mode $mode" \
+		"bench $([ "$i" -eq ${#patches[@]} ] && [ "$i" -gt 0 ] && echo 1 || echo 0)" |
+		sha256sum | cut -c1-24
+}
+
+row_passed() { # STEPDIR: built, and no check failed
+	[ "$(cut -d' ' -f1 "$1/build" 2>/dev/null)" = PASS ] &&
+		! grep -qs '^FAIL' "$1"/{apply,build,warnings,w1_gcc,w1_clang,w1_sparse,checkpatch,boot,kunit,kselftest}
+}
+
+store_row() { # STEPDIR KEY BASE(0|1): never fails the run
+	local e=$rcache/$2 tmp=$rcache/.tmp.$$.$2
+	[ -n "$2" ] && row_passed "$1" && [ -f "$out/.hmmci-warnings" ] || return 0
+	if rm -rf "$tmp" && mkdir -p "$tmp/db" && cp -a "$1" "$tmp/row" &&
+		rm -f "$tmp/row/reused" && cp "$out/.hmmci-warnings" "$tmp/db/warnings" &&
+		{ [ "$3" = 0 ] || { cp "$out/.hmmci-warnings-base" "$tmp/db/warnings-base" &&
+			cp "$out/.hmmci-base-tree" "$tmp/db/base-tree"; }; } &&
+		rm -rf "$e" && mv "$tmp" "$e"; then
+		log "step $(basename "$1"): passed, stored as $e"
+	else
+		rm -rf "$tmp"
+		log "step $(basename "$1"): could not store the row in $e"
+	fi
+	return 0
+}
+
+reuse_row() { # STEPDIR KEY BASE(0|1): copy a stored row, or fail
+	local e=$rcache/$2
+	[ $reuse -eq 1 ] && [ -n "$2" ] && [ -d "$e/row" ] && [ -f "$e/db/warnings" ] &&
+		cp -a "$e/row/." "$1/" && cp "$e/db/warnings" "$out/.hmmci-warnings" &&
+		{ [ "$3" = 0 ] || { cp "$e/db/warnings-base" "$out/.hmmci-warnings-base" &&
+			cp "$e/db/base-tree" "$out/.hmmci-base-tree"; }; } &&
+		echo "$2" >"$1/reused" || return 1
+	log "step $(basename "$1"): unchanged, reused $e"
+}
+
+# trees[I]: the tree after step I, predicted without touching the worktree.
+trees=("$("${wt[@]}" rev-parse HEAD^{tree})")
+for p in "${patches[@]}"; do
+	trees+=("$(predict_tree "${trees[-1]}" "$p")")
+done
+
 bootwhy=
 [ $quick -eq 1 ] && bootwhy="--quick: objects only"
 [ $quick -eq 0 ] && [ $boot -eq 0 ] && bootwhy="--no-boot"
+
+# A selection that starts after the base: the patches before it are only
+# applied, and the warnings of the tree before it are the baseline (the
+# stored database of that step when there is one, else a full build).
+if [ "$first" -gt 0 ]; then
+	log "steps $first..$last of ${#patches[@]}"
+	for i in $(seq 1 $((first - 1))); do
+		p=${patches[$((i - 1))]}
+		log "== step $i: $(basename "$p") (git am only)"
+		"$HMMCI_TOP/scripts/apply-patch.sh" "$p"
+	done
+	key=$(key_of $((first - 1)))
+	fkey=$(key_of "$first")
+	headtree=$("${wt[@]}" rev-parse HEAD^{tree})
+	if [ $reuse -eq 1 ] && [ -n "$fkey" ] && [ -d "$rcache/$fkey/row" ] &&
+		[ -f "$rcache/$fkey/db/warnings" ]; then
+		log "baseline: not needed, step $first is stored (its database follows)"
+	elif [ $reuse -eq 1 ] && [ -n "$key" ] && [ -f "$rcache/$key/db/warnings" ]; then
+		cp "$rcache/$key/db/warnings" "$out/.hmmci-warnings"
+		log "baseline: the warnings after step $((first - 1)) stored in $rcache/$key"
+	elif [ -f "$out/.hmmci-warnings-base" ] &&
+		[ "$(cat "$out/.hmmci-base-tree" 2>/dev/null)" = "$headtree" ]; then
+		cp "$out/.hmmci-warnings-base" "$out/.hmmci-warnings"
+		log "baseline: the recorded build of this tree"
+	else
+		mkdir -p "$results/baseline"
+		log "baseline: full build of the tree after step $((first - 1))"
+		"$HMMCI_TOP/scripts/build-kernel.sh" --base "$out" "$results/baseline" ||
+			die baseline "$results/baseline/build.log" "$0 --steps $((first - 1))..$((first - 1))" \
+				"the tree before step $first does not build"
+	fi
+fi
+
 stop=0
-for i in $(seq 0 ${#patches[@]}); do
+for i in $(seq "$first" "$last"); do
 	d=$results/$(printf '%02d' "$i")
 	mkdir -p "$d"
+	key=$(key_of "$i")
 	if [ "$i" -eq 0 ]; then
+		log "== step 0: base $base"
+		if reuse_row "$d" "$key" 1; then
+			echo "(base) $base" >"$d/subject"
+			continue
+		fi
 		echo "(base) $base" >"$d/subject"
 		echo "PASS" >"$d/apply"
-		log "== step 0: base $base"
 		if [ $quick -eq 1 ] && [ -f "$out/.hmmci-warnings-base" ] &&
 			[ "$(cat "$out/.hmmci-base-tree")" = "$("${wt[@]}" rev-parse HEAD^{tree})" ]; then
 			cp "$out/.hmmci-warnings-base" "$out/.hmmci-warnings"
@@ -175,6 +324,7 @@ for i in $(seq 0 ${#patches[@]}); do
 		else
 			build_and_boot "$d" --base "$out" "$d" || true
 		fi
+		store_row "$d" "$key" 1
 		continue
 	fi
 	p=${patches[$((i - 1))]}
@@ -182,6 +332,12 @@ for i in $(seq 0 ${#patches[@]}); do
 	echo "$subj" >"$d/subject"
 	echo "$(basename "$p")" >"$d/patch"
 	log "== step $i: $(basename "$p")"
+	if [ $reuse -eq 1 ] && [ -n "$key" ] && [ -d "$rcache/$key/row" ] &&
+		[ -f "$rcache/$key/db/warnings" ] && "$HMMCI_TOP/scripts/apply-patch.sh" "$p" 2>"$d/apply.log" &&
+		reuse_row "$d" "$key" 0; then
+		echo "$subj" >"$d/subject"
+		continue
+	fi
 	mapfile -t cfiles < <(touched_c "$p")
 	if [ $quick -eq 0 ] && [ ${#cfiles[@]} -gt 0 ]; then
 		for kind in gcc clang ${sparse_kind:-}; do
@@ -243,6 +399,7 @@ for i in $(seq 0 ${#patches[@]}); do
 			w1_compare "$kind" "$d"
 		done
 	fi
+	store_row "$d" "$key" 0
 done
 for d in "$results"/[0-9][0-9]; do
 	[ -f "$d/sparse" ] && continue

@@ -63,7 +63,7 @@ def judge(results, expect, suite, name, ok, skipped, why=''):
         results['pass'] += 1
         return 'pass'
     results['fail'] += 1
-    results['failures'].append(f'{suite}: {name}')
+    results['failures'].append(f'{suite}: {name}' + (f' # {why}' if why else ''))
     return 'fail'
 
 
@@ -138,12 +138,16 @@ def main():
         if '# Totals:' not in tap:
             bad.append(f'{suite}(no totals: {status.get(suite, "did not finish")})')
         ran = 0
-        for m in re.finditer(r'^(not ok|ok) \d+ (\S+)(?: # (SKIP|skip)\s*(.*))?$',
+        # "ok N name", optionally "# SKIP reason" or any other "# comment"
+        # (a failure's reason): a comment must never hide a result.
+        for m in re.finditer(r'^(not ok|ok) \d+ (\S+)(?:\s+#\s*(.*))?$',
                              tap, re.M):
             ran += 1
             seen.add((suite, m.group(2)))
-            judge(s, expect, suite, m.group(2), m.group(1) == 'ok',
-                  m.group(3) is not None, m.group(4) or '')
+            note = m.group(3) or ''
+            skipped = re.match(r'(?i)skip\b', note) is not None
+            judge(s, expect, suite, m.group(2), m.group(1) == 'ok', skipped,
+                  re.sub(r'(?i)^skip\b\s*', '', note))
         if ran == 0 and re.search(r'^1\.\.0 # SKIP', tap, re.M):
             s['skip'] += 1
             s['skips'].append(f'{suite}: {tap.split("# SKIP", 1)[1].splitlines()[0].strip()}')

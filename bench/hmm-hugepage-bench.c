@@ -159,19 +159,20 @@ static void *map_huge(unsigned long size, int memfd)
 }
 
 /*
- * Fault a fresh mapping (private hugetlb, or a new shared mapping of
- * @memfd) for write in both modes, alternating which goes first.
+ * @rounds calls of @request in both modes, alternating which goes first:
+ * on @fixed (the same pages every time), or, if it is NULL, on a fresh
+ * mapping each time (private hugetlb, or a new shared mapping of @memfd).
  */
-static void first_touch(int fd, unsigned long size, int rounds, int memfd,
-			struct hmm_dmirror_huge_entry *e,
-			struct mode_result *res)
+static void both_modes(int fd, unsigned long request, unsigned int flags,
+		       void *fixed, int memfd, unsigned long size, int rounds,
+		       struct hmm_dmirror_huge_entry *e, struct mode_result *res)
 {
 	int r, m;
 
 	for (r = 0; r < rounds; r++)
 		for (m = 0; m < 2; m++) {
 			int base = (m + r) % 2;
-			void *p = map_huge(size, memfd);
+			void *p = fixed ? fixed : map_huge(size, memfd);
 
 			if (!p) {
 				snprintf(res[base].why, sizeof(res[base].why),
@@ -179,10 +180,26 @@ static void first_touch(int fd, unsigned long size, int rounds, int memfd,
 				res[base].bad++;
 				continue;
 			}
-			run_one(fd, HMM_DMIRROR_HUGE_FAULT, p, size, base,
-				HMM_DMIRROR_HUGE_WRITE, e, &res[base], r);
-			munmap(p, size);
+			run_one(fd, request, p, size, base, flags, e,
+				&res[base], r);
+			if (!fixed)
+				munmap(p, size);
 		}
+}
+
+static const char *const case_names[] = {
+	"snapshot", "first_touch_fault", "first_touch_fault_shared",
+};
+
+/* Every case skipped, for @why; returns the kselftest skip code */
+static int skip_all(const char *why)
+{
+	unsigned int i;
+
+	for (i = 0; i < 3; i++)
+		printf("ok %u %s # SKIP %s\n", i + 1, case_names[i], why);
+	printf("# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:3 error:0\n");
+	return 4;
 }
 
 static int report(int num, const char *name, struct mode_result *huge,
@@ -216,7 +233,8 @@ int main(int argc, char **argv)
 	struct mode_result snap[2] = {}, fault[2] = {}, shared[2] = {};
 	unsigned long size = 1024UL << 20, npages, nhuge;
 	struct hmm_dmirror_huge_entry *e;
-	int rounds = 3, fd, memfd, opt, r, m, fails = 0, skips = 0;
+	int rounds = 3, fd, memfd, opt, fails = 0, skips = 0;
+	char why[160];
 	void *p;
 
 	while ((opt = getopt(argc, argv, "s:r:d:")) != -1) {
@@ -253,21 +271,13 @@ int main(int argc, char **argv)
 
 	fd = open(dev, O_RDWR);
 	if (fd < 0) {
-		printf("ok 1 snapshot # SKIP cannot open %s: %s\n", dev, strerror(errno));
-		printf("ok 2 first_touch_fault # SKIP cannot open %s\n", dev);
-		printf("ok 3 first_touch_fault_shared # SKIP cannot open %s\n", dev);
-		printf("# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:3 error:0\n");
-		return 4;
+		snprintf(why, sizeof(why), "cannot open %s: %s", dev, strerror(errno));
+		return skip_all(why);
 	}
 	if (free_2m_pages() < nhuge) {
-		printf("ok 1 snapshot # SKIP needs %lu free 2 MiB hugetlb pages, %lu free\n",
-		       nhuge, free_2m_pages());
-		printf("ok 2 first_touch_fault # SKIP needs %lu free 2 MiB hugetlb pages\n",
-		       nhuge);
-		printf("ok 3 first_touch_fault_shared # SKIP needs %lu free 2 MiB hugetlb pages\n",
-		       nhuge);
-		printf("# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:3 error:0\n");
-		return 4;
+		snprintf(why, sizeof(why), "needs %lu free 2 MiB hugetlb pages, %lu free",
+			 nhuge, free_2m_pages());
+		return skip_all(why);
 	}
 	e = calloc(npages, sizeof(*e));
 	if (!e) {
@@ -283,15 +293,10 @@ int main(int argc, char **argv)
 		fails++;
 	} else {
 		memset(p, 0x5a, size);
-		for (r = 0; r < rounds; r++)
-			for (m = 0; m < 2; m++) {
-				int base = (m + r) % 2;
-
-				run_one(fd, HMM_DMIRROR_HUGE_SNAPSHOT, p, size,
-					base, 0, e, &snap[base], r);
-			}
+		both_modes(fd, HMM_DMIRROR_HUGE_SNAPSHOT, 0, p, -1, size,
+			   rounds, e, snap);
 		munmap(p, size);
-		fails += report(1, "snapshot", &snap[0], &snap[1], rounds);
+		fails += report(1, case_names[0], &snap[0], &snap[1], rounds);
 	}
 
 	/* First touch: fresh memory each time, faulted for write */
@@ -299,8 +304,9 @@ int main(int argc, char **argv)
 		printf("ok 2 first_touch_fault # SKIP the snapshot case failed\n");
 		skips++;
 	} else {
-		first_touch(fd, size, rounds, -1, e, fault);
-		fails += report(2, "first_touch_fault", &fault[0], &fault[1],
+		both_modes(fd, HMM_DMIRROR_HUGE_FAULT, HMM_DMIRROR_HUGE_WRITE,
+			   NULL, -1, size, rounds, e, fault);
+		fails += report(2, case_names[1], &fault[0], &fault[1],
 				rounds);
 	}
 
@@ -315,9 +321,10 @@ int main(int argc, char **argv)
 		fails++;
 	} else {
 		memset(p, 0xa5, size);
-		first_touch(fd, size, rounds, memfd, e, shared);
+		both_modes(fd, HMM_DMIRROR_HUGE_FAULT, HMM_DMIRROR_HUGE_WRITE,
+			   NULL, memfd, size, rounds, e, shared);
 		munmap(p, size);
-		fails += report(3, "first_touch_fault_shared", &shared[0],
+		fails += report(3, case_names[2], &shared[0],
 				&shared[1], rounds);
 	}
 	if (memfd >= 0)

@@ -22,7 +22,14 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(bzImage)
 mkdir -p "$out" "$res"
 
-"$HMMCI_TOP/scripts/make-config.sh" "$HMMCI_WORKTREE" "$out" "$HMMCI_TOP"/ci/x86_64/*.config
+# The config fragments: ci/x86_64/*.config, or those a cross build names
+# (HMMCI_FRAGMENTS, whitespace-separated paths; see build-arm64.sh).
+if [ -n "${HMMCI_FRAGMENTS:-}" ]; then
+	read -r -a frags <<<"$HMMCI_FRAGMENTS"
+else
+	frags=("$HMMCI_TOP"/ci/x86_64/*.config)
+fi
+"$HMMCI_TOP/scripts/make-config.sh" "$HMMCI_WORKTREE" "$out" "${frags[@]}"
 
 db=$out/.hmmci-warnings
 basedb=$out/.hmmci-warnings-base
@@ -35,7 +42,11 @@ if [ $base -eq 1 ] && { [ ! -f "$basedb" ] ||
 	kmake "$out" -s clean
 fi
 
-cmd="make -C $HMMCI_WORKTREE O=$out CC='ccache gcc' -j$(jobs_n) ${targets[*]}"
+if [ -n "$HMMCI_CROSS_ARCH" ]; then
+	cmd="make -C $HMMCI_WORKTREE O=$out ARCH=$HMMCI_CROSS_ARCH CROSS_COMPILE=$HMMCI_CROSS_COMPILE CC='ccache ${HMMCI_CROSS_COMPILE}gcc' -j$(jobs_n) ${targets[*]}"
+else
+	cmd="make -C $HMMCI_WORKTREE O=$out CC='ccache gcc' -j$(jobs_n) ${targets[*]}"
+fi
 echo "$cmd" >"$res/build.cmd"
 t=$(date +%s)
 if ! run_logged "$res/build.log" kmake "$out" -j"$(jobs_n)" "${targets[@]}"; then

@@ -64,11 +64,29 @@ jobs_n() {
 	echo $(($(nproc) + 1))
 }
 
+# A cross build (scripts/build-arm64.sh) sets HMMCI_CROSS_ARCH (the kernel's
+# ARCH) and HMMCI_CROSS_COMPILE (the toolchain prefix); unset, everything
+# builds for the host as before.
+HMMCI_CROSS_ARCH=${HMMCI_CROSS_ARCH:-}
+HMMCI_CROSS_COMPILE=${HMMCI_CROSS_COMPILE:-}
+
+# kmake_cross_args: the ARCH/CROSS_COMPILE words of a cross build, or none.
+kmake_cross_args() {
+	[ -n "$HMMCI_CROSS_ARCH" ] || return 0
+	printf '%s\n' ARCH="$HMMCI_CROSS_ARCH" CROSS_COMPILE="$HMMCI_CROSS_COMPILE"
+}
+
 # The make command line for the main build and its two W=1 companions.
 kmake() {
 	local o=$1
 	shift
-	make -C "$HMMCI_WORKTREE" O="$o" CC="ccache gcc" "$@"
+	if [ -n "$HMMCI_CROSS_ARCH" ]; then
+		make -C "$HMMCI_WORKTREE" O="$o" ARCH="$HMMCI_CROSS_ARCH" \
+			CROSS_COMPILE="$HMMCI_CROSS_COMPILE" \
+			CC="ccache ${HMMCI_CROSS_COMPILE}gcc" "$@"
+	else
+		make -C "$HMMCI_WORKTREE" O="$o" CC="ccache gcc" "$@"
+	fi
 }
 
 kmake_clang() {

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Generate the test config in an output dir: tinyconfig + the fragments
-# under ci/ (merge_config.sh) + olddefconfig, then fail if any requested
+# given (ci/x86_64/*.config; ci/arm64/... for a cross build, whose ARCH
+# comes from HMMCI_CROSS_ARCH, see lib.sh) (merge_config.sh) + olddefconfig, then fail if any requested
 # option did not survive. Options whose symbol does not exist yet in this
 # tree (added by a later patch) are listed, not failed.
 set -euo pipefail
@@ -15,6 +16,9 @@ usage() {
 src=$1 out=$2
 shift 2
 mk=(make -C "$src" O="$out")
+# A cross build (HMMCI_CROSS_ARCH, see lib.sh) configures for its ARCH.
+mapfile -t cross < <(kmake_cross_args)
+mk+=("${cross[@]}")
 if [ "$1" = clang ]; then
 	mk+=(LLVM="$HMMCI_CLANG_SUFFIX")
 	shift

@@ -13,7 +13,20 @@ usage() {
 [ $# -eq 2 ] || usage
 out=$1 res=$2
 need_cmd cpio gzip
+# A cross build (HMMCI_CROSS_ARCH=arm64, see build-arm64.sh) takes Debian's
+# busybox-static of that architecture, which setup-host.sh unpacks into the
+# cache, cross-compiles hmm-tests, and runs only the hmm-tests suite (the
+# RDMA suites need the host's rdma-core, which is x86_64).
+suites=("$HMMCI_TOP"/ci/guest/suites/*)
 bb=/bin/busybox
+if [ -n "$HMMCI_CROSS_ARCH" ]; then
+	need_cmd "${HMMCI_CROSS_COMPILE}gcc"
+	suites=("$HMMCI_TOP"/ci/guest/suites/10-hmm-tests)
+	bb=$HMMCI_CACHE/$HMMCI_CROSS_ARCH/busybox/bin/busybox
+	[ -x "$bb" ] && file -L "$bb" | grep -q 'statically linked' ||
+		die initramfs "$bb" "bash scripts/setup-host.sh" \
+			"a static $HMMCI_CROSS_ARCH busybox is needed"
+fi
 [ -x "$bb" ] && file -L "$bb" | grep -q 'statically linked' ||
 	die initramfs "$bb" "apt-get install busybox-static" "a static busybox is needed"
 
@@ -26,16 +39,18 @@ tst=$out/hmmci-tests
 mkdir -p "$tst"
 sel=$HMMCI_WORKTREE/tools/testing/selftests/mm
 rm -f "$tst/hmm-tests"
-cmd="make -C $sel OUTPUT=$tst KHDR_INCLUDES='-isystem $hdr/include' LDFLAGS=-static $tst/hmm-tests"
-run_logged "$res/hmm-tests-build.log" make -C "$sel" OUTPUT="$tst" \
-	KHDR_INCLUDES="-isystem $hdr/include" LDFLAGS=-static "$tst/hmm-tests" ||
+mapfile -t cross < <(kmake_cross_args)
+cmd="make -C $sel ${cross[*]} OUTPUT=$tst KHDR_INCLUDES='-isystem $hdr/include' LDFLAGS=-static $tst/hmm-tests"
+run_logged "$res/hmm-tests-build.log" make -C "$sel" "${cross[@]}" \
+	OUTPUT="$tst" KHDR_INCLUDES="-isystem $hdr/include" LDFLAGS=-static \
+	"$tst/hmm-tests" ||
 	die initramfs tools/testing/selftests/mm/hmm-tests.c "$cmd" "hmm-tests build failed"
 
 # The project's own guest test programs (ci/guest/tests/*.c), linked
 # against the host's libraries, which are copied in with them.
 progs=()
 for c in "$HMMCI_TOP"/ci/guest/tests/*.c; do
-	[ -f "$c" ] || continue
+	[ -f "$c" ] && [ -z "$HMMCI_CROSS_ARCH" ] || continue
 	bin=$tst/$(basename "$c" .c)
 	cmd="gcc -O2 -Wall -Wextra -Werror -o $bin $c -libverbs"
 	run_logged "$res/$(basename "$c" .c)-build.log" \
@@ -48,7 +63,7 @@ done
 # run asks for it (HMMCI_BENCH=1: the last step) and this step's test_hmm
 # has the comparison mode it needs.
 bench=
-if [ "${HMMCI_BENCH:-0}" = 1 ]; then
+if [ "${HMMCI_BENCH:-0}" = 1 ] && [ -z "$HMMCI_CROSS_ARCH" ]; then
 	if grep -q HMM_DMIRROR_HUGE_BASE_PAGES "$HMMCI_WORKTREE/lib/test_hmm_uapi.h" 2>/dev/null; then
 		bench=$tst/hmm-hugepage-bench
 		cmd="gcc -O2 -Wall -Wextra -Werror -static -isystem $hdr/include -I $HMMCI_WORKTREE/lib -o $bench $HMMCI_TOP/bench/hmm-hugepage-bench.c"
@@ -66,7 +81,7 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,etc,suites,results}
 cp "$bb" "$root/bin/busybox"
 cp "$HMMCI_TOP/ci/guest/init" "$root/init"
-cp "$HMMCI_TOP"/ci/guest/suites/* "$root/suites/"
+cp "${suites[@]}" "$root/suites/"
 cp "$tst/hmm-tests" "$root/bin/"
 if [ -n "$bench" ]; then
 	cp "$bench" "$root/bin/"

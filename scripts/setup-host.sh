@@ -18,6 +18,8 @@ pkgs=(
 	sparse python3-ply python3-git
 	# boot test
 	qemu-system-x86 busybox-static libc6-dev
+	# arm64: cross compiler and static libc for hmm-tests, QEMU (virt)
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm
 	# preparing the mail: b4 (prep, send -o) and the git-filter-repo it uses
 	b4 git-filter-repo
 	# RDMA in the guest: libibverbs, the rxe provider, iproute2's ip and rdma
@@ -27,6 +29,34 @@ pkgs=(
 )
 
 mkdir -p "$HMMCI_CACHE"
+
+# The arm64 guest's static busybox: Debian's busybox-static:arm64, unpacked
+# into the cache (it cannot be installed beside the amd64 one), through the
+# arm64 foreign architecture of dpkg.
+setup_busybox_arm64() {
+	local dir=$HMMCI_CACHE/arm64/busybox tmp
+	[ -x "$dir/bin/busybox" ] && return 0
+	[ "$(id -u)" -eq 0 ] ||
+		die setup "$dir" "sudo $0" "arm64 busybox missing and not root"
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		log "setup: adding the arm64 foreign architecture for busybox-static:arm64"
+		dpkg --add-architecture arm64
+		run_logged "$HMMCI_CACHE/apt-update.log" apt-get update -q ||
+			die setup /etc/apt "apt-get update" "apt-get update failed"
+	fi
+	tmp=$(mktemp -d)
+	chmod 755 "$tmp"
+	(cd "$tmp" && run_logged "$HMMCI_CACHE/apt-busybox-arm64.log" \
+		apt-get download busybox-static:arm64) ||
+		die setup "$HMMCI_CACHE/apt-busybox-arm64.log" \
+			"apt-get download busybox-static:arm64" "download failed"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	dpkg-deb -x "$tmp"/busybox-static_*_arm64.deb "$dir"
+	rm -rf "$tmp"
+	log "setup: arm64 busybox in $dir"
+}
+
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
@@ -34,6 +64,7 @@ for p in "${pkgs[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
 	log "setup: all ${#pkgs[@]} packages present"
+	setup_busybox_arm64
 	exit 0
 fi
 [ "$(id -u)" -eq 0 ] ||
@@ -46,3 +77,4 @@ run_logged "$HMMCI_CACHE/apt-install.log" \
 	apt-get install -y -q --no-install-recommends "${missing[@]}" ||
 	die setup "$HMMCI_CACHE/apt-install.log" \
 		"apt-get install -y ${missing[*]}" "package install failed"
+setup_busybox_arm64

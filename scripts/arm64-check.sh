@@ -1,40 +1,58 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The arm64 check of the series: for the base and the last step only, build
-# the arm64 test kernel with 4 KiB and with 64 KiB pages (new warnings of
-# the last step against the base fail), and boot the last step of each in
-# QEMU's virt machine with every hugetlb size of that page size: KUnit and
-# hmm-tests judged as on x86_64. Prints one row per build and boot and a
-# last line "N passed, N failed".
+# The arm64 check of the series: build the base and every step for arm64
+# with 4 KiB and with 64 KiB pages (incremental, ccache; a new warning
+# against the earlier builds of the lineage fails, as on x86_64), and boot
+# the base and the last step of each page size in QEMU's virt machine with
+# a hugetlb pool of every size it offers: KUnit and hmm-tests judged as on
+# x86_64. Writes RESULTS/table.md and RESULTS/counts; the last line is
+# "arm64: N passed, N failed, N skipped".
+#
+# A time budget (--deadline, or HMMCI_DEADLINE from test.sh) is honoured
+# before each build or boot: what cannot finish in time is a SKIP row with
+# that reason, never a failure and never a run over the budget.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
 	cat >&2 <<-USAGE
 	usage: $0 [--base REV] [--last REV] [--results DIR] [--pagesize 4k|64k]
-	          [--no-boot]
-	  --base REV     the base (default: $HMMCI_BASE_TAG in $HMMCI_BASE_TREE)
-	  --last REV     the last step as a commit of that tree (default: the
-	                 base with every patch of \`series\` applied by git am)
-	  --results DIR  rows and logs (default: results/arm64)
-	  --pagesize PS  only this page size (default: 4k and 64k)
+	          [--ends] [--no-boot] [--no-setup] [--deadline EPOCH]
+	  --base REV        the base (default: $HMMCI_BASE_TAG in $HMMCI_BASE_TREE)
+	  --last REV        the last step as a commit of that tree (implies
+	                    --ends; default: every patch of \`series\` by git am)
+	  --results DIR     table, rows and logs (default: results/arm64)
+	  --pagesize PS     only this page size (default: 4k and 64k)
+	  --ends            build the base and the last step only
+	  --no-boot         build only
+	  --no-setup        do not run setup-host.sh and fetch-base.sh first
+	  --deadline EPOCH  skip, with the reason, what would end after EPOCH
 	USAGE
 	exit 2
 }
-base=$HMMCI_BASE_TAG last= results=$HMMCI_TOP/results/arm64 boot=1 sizes=()
+base=$HMMCI_BASE_TAG last='' results=$HMMCI_TOP/results/arm64 boot=1 ends=0 setup=1
+deadline=${HMMCI_DEADLINE:-} sizes=()
 while [ $# -gt 0 ]; do
 	case $1 in
-	--base) base=$2; shift ;;
-	--last) last=$2; shift ;;
-	--results) results=$2; shift ;;
-	--pagesize) case $2 in 4k | 64k) sizes+=("$2") ;; *) usage ;; esac; shift ;;
+	--base) [ $# -ge 2 ] || usage; base=$2; shift ;;
+	--last) [ $# -ge 2 ] || usage; last=$2 ends=1; shift ;;
+	--results) [ $# -ge 2 ] || usage; results=$2; shift ;;
+	--pagesize) case ${2:-} in 4k | 64k) sizes+=("$2") ;; *) usage ;; esac; shift ;;
+	--ends) ends=1 ;;
 	--no-boot) boot=0 ;;
+	--no-setup) setup=0 ;;
+	--deadline) [[ ${2:-} =~ ^[0-9]+$ ]] || usage; deadline=$2; shift ;;
 	*) usage ;;
 	esac
 	shift
 done
 [ ${#sizes[@]} -gt 0 ] || sizes=(4k 64k)
+if [ $setup -eq 1 ]; then
+	"$HMMCI_TOP/scripts/setup-host.sh"
+	"$HMMCI_TOP/scripts/fetch-base.sh"
+fi
 need_cmd git make ccache aarch64-linux-gnu-gcc qemu-system-aarch64
+results=$(mkdir -p "$results" && cd "$results" && pwd)
 
 # Its own worktree and build directories: the x86_64 run is not touched.
 export HMMCI_WORKTREE=$HMMCI_CACHE/wt-arm64-check
@@ -48,60 +66,184 @@ if [ -d "$("${wt[@]}" rev-parse --git-path rebase-apply)" ]; then
 	"${wt[@]}" am --abort || true
 fi
 export HMMCI_CROSS_ARCH=arm64 HMMCI_CROSS_COMPILE=aarch64-linux-gnu-
-mkdir -p "$results"
+
+patches=()
+if [ -z "$last" ]; then
+	mapfile -t patches < <(series_patches)
+fi
+nsteps=$((${#patches[@]} + 1))
+[ -n "$last" ] && nsteps=2
+laststep=$((nsteps - 1))
+
+rm -f "$results"/rows.txt "$results"/counts "$results"/table.md
 rows=$results/rows.txt
 : >"$rows"
-pass=0 fail=0
-row() { # NAME VERDICT-FILE SECONDS-FILE
-	local v s
-	v=$(cat "$2" 2>/dev/null || echo "FAIL no result")
-	s=$(cat "$3" 2>/dev/null || true)
-	printf '%-22s %s%s\n' "$1" "$v" "${s:+ (${s}s)}" | tee -a "$rows"
-	case $v in PASS* | SKIP*) pass=$((pass + 1)) ;; *) fail=$((fail + 1)) ;; esac
+pass=0 fail=0 skip=0
+
+# cell FILE: the verdict in FILE ("PASS ...", "FAIL ...", "SKIP ..."), or
+# a failure when it was never written.
+cell() {
+	cat "$1" 2>/dev/null || echo "FAIL no result (see $(dirname "$1")/errors.txt)"
+}
+# row NAME FILE: print and count one result.
+row() {
+	local v
+	v=$(cell "$2")
+	printf '%-26s %s\n' "$1" "$v" | tee -a "$rows" >&2
+	case $v in
+	PASS*) pass=$((pass + 1)) ;;
+	SKIP*) skip=$((skip + 1)) ;;
+	*) fail=$((fail + 1)) ;;
+	esac
+}
+# in_budget SECONDS: true when there is no deadline or SECONDS more fit.
+in_budget() {
+	[ -z "$deadline" ] || [ $(($(date +%s) + $1)) -le "$deadline" ]
+}
+over_budget() { # NEED FILE...: write a SKIP with the reason into FILEs
+	local need=$1 left f
+	shift
+	left=$((deadline - $(date +%s)))
+	for f in "$@"; do
+		echo "SKIP time budget: ${left}s left before the deadline, this needs ~${need}s" >"$f"
+	done
 }
 
-for step in base last; do
-	if [ $step = base ]; then
-		"${wt[@]}" checkout -q --detach "$base"
-	elif [ -n "$last" ]; then
+# Worst cases measured on these 2 cores under load (README, "arm64"): a
+# cold build of the arm64 config, an incremental step, initramfs + boot.
+need_cold=1500 need_step=300 need_boot=600
+
+declare -A built
+step_dir() { printf '%s/%02d-%s' "$results" "$1" "$2"; }
+
+build_step() { # I PS
+	local i=$1 ps=$2 d out need flag=()
+	d=$(step_dir "$i" "$ps")
+	out=$HMMCI_BUILD/arm64-$ps
+	rm -rf "$d"
+	mkdir -p "$d"
+	[ "$i" -eq 0 ] && flag=(--base)
+	need=$need_step
+	[ -n "${built[$ps]:-}" ] || need=$need_cold
+	if ! in_budget $need; then
+		over_budget $need "$d/build" "$d/warnings"
+		return
+	fi
+	if "$HMMCI_TOP/scripts/build-arm64.sh" "$ps" "$out" "$d" "${flag[@]}" \
+		2>>"$d/errors.txt"; then
+		built[$ps]=1
+		sed -i "s/^PASS\$/PASS $(cat "$d/build_s")/" "$d/build"
+	else
+		[ -f "$d/build" ] || echo "FAIL see $d/errors.txt" >"$d/build"
+		echo "FAIL not built" >"$d/warnings"
+	fi
+}
+
+boot_step() { # I PS
+	local i=$1 ps=$2 d out excl
+	d=$(step_dir "$i" "$ps")
+	out=$HMMCI_BUILD/arm64-$ps
+	case $(cell "$d/build") in
+	PASS*) ;;
+	*)
+		for f in boot kunit kselftest; do
+			echo "SKIP not built" >"$d/$f"
+		done
+		return
+		;;
+	esac
+	if ! in_budget $need_boot; then
+		over_budget $need_boot "$d/boot" "$d/kunit" "$d/kselftest"
+		return
+	fi
+	excl=$HMMCI_TOP/ci/arm64/$ps/excluded.txt
+	if [ -f "$excl" ]; then
+		export HMMCI_EXCLUDED=$excl
+	else
+		unset HMMCI_EXCLUDED
+	fi
+	if ! "$HMMCI_TOP/scripts/build-initramfs.sh" "$out" "$d" 2>>"$d/errors.txt"; then
+		echo "FAIL initramfs: see $d/errors.txt" >"$d/boot"
+		return
+	fi
+	"$HMMCI_TOP/scripts/boot-arm64.sh" "$ps" "$out" "$d" 2>>"$d/errors.txt" || true
+}
+
+# Apply the series once (git am, a patch that does not apply stops the
+# run and names it), remembering each step's commit.
+commits=() subjects=()
+"${wt[@]}" checkout -q --detach "$base"
+commits[0]=$("${wt[@]}" rev-parse HEAD)
+subjects[0]="(base) $("${wt[@]}" describe --tags --always HEAD)"
+for ((i = 1; i < nsteps; i++)); do
+	if [ -n "$last" ]; then
 		"${wt[@]}" checkout -q --detach "$last"
 	else
-		"${wt[@]}" checkout -q --detach "$base"
-		while read -r p; do
-			"${wt[@]}" am -q --3way "$p" >"$results/apply.log" 2>&1 ||
-				die apply "$p" "git -C $HMMCI_WORKTREE am --3way $p" \
-					"$(basename "$p") does not apply"
-		done < <(series_patches)
+		p=${patches[$((i - 1))]}
+		"${wt[@]}" am -q --3way "$p" >"$results/apply.log" 2>&1 ||
+			die "arm64 step $i" "$p" "git -C $HMMCI_WORKTREE am --3way $p" \
+				"$(basename "$p") does not apply"
 	fi
-	log "== arm64 $step: $("${wt[@]}" log --oneline -1 HEAD)"
+	commits[i]=$("${wt[@]}" rev-parse HEAD)
+	subjects[i]=$("${wt[@]}" log --format=%s -1 HEAD)
+done
+
+# The base and the last step first (the warnings baseline and the boots),
+# then the steps between: when the time budget runs short, what is
+# skipped is an intermediate build, not a boot.
+order=(0)
+[ $laststep -gt 0 ] && order+=("$laststep")
+if [ $ends -eq 0 ]; then
+	for ((i = 1; i < laststep; i++)); do order+=("$i"); done
+fi
+for i in "${order[@]}"; do
+	"${wt[@]}" checkout -q --detach "${commits[i]}"
+	log "== arm64 step $i/$laststep: ${subjects[i]}"
 	for ps in "${sizes[@]}"; do
-		out=$HMMCI_BUILD/arm64-$ps
-		d=$results/$ps-$step
-		rm -rf "$d"
-		mkdir -p "$d"
-		flag=()
-		[ $step = base ] && flag=(--base)
-		if "$HMMCI_TOP/scripts/build-arm64.sh" "$ps" "$out" "$d" "${flag[@]}" \
-			2>>"$d/errors.txt"; then
-			row "$ps $step build" "$d/build" "$d/build_s"
-			row "$ps $step warnings" "$d/warnings" /dev/null
-		else
-			[ -f "$d/build" ] || echo "FAIL see $d/errors.txt" >"$d/build"
-			row "$ps $step build" "$d/build" "$d/build_s"
-			continue
+		build_step "$i" "$ps"
+		d=$(step_dir "$i" "$ps")
+		row "$(printf '%02d' "$i") $ps build" "$d/build"
+		row "$(printf '%02d' "$i") $ps warnings" "$d/warnings"
+		if [ $boot -eq 1 ] && { [ "$i" -eq 0 ] || [ "$i" -eq $laststep ]; }; then
+			boot_step "$i" "$ps"
+			row "$(printf '%02d' "$i") $ps boot" "$d/boot"
+			row "$(printf '%02d' "$i") $ps kunit" "$d/kunit"
+			row "$(printf '%02d' "$i") $ps hmm-tests" "$d/kselftest"
 		fi
-		[ $step = last ] && [ $boot -eq 1 ] || continue
-		t=$(date +%s)
-		if ! "$HMMCI_TOP/scripts/build-initramfs.sh" "$out" "$d" 2>>"$d/errors.txt"; then
-			echo "FAIL initramfs: $(tail -n4 "$d/errors.txt" | head -n1)" >"$d/boot"
-		else
-			echo $(($(date +%s) - t)) >"$d/initramfs_s"
-			"$HMMCI_TOP/scripts/boot-arm64.sh" "$ps" "$out" "$d" 2>>"$d/errors.txt" || true
-		fi
-		row "$ps $step boot" "$d/boot" "$d/boot_s"
-		row "$ps $step kunit" "$d/kunit" /dev/null
-		row "$ps $step hmm-tests" "$d/kselftest" /dev/null
 	done
 done
-echo "arm64: $pass passed, $fail failed"
+
+# The table: one row per step, a build and a warnings column per page
+# size, then the boots.
+{
+	printf '| step | patch |'
+	for ps in "${sizes[@]}"; do printf ' %s build s | %s new warnings |' "$ps" "$ps"; done
+	printf '\n|---|---|'
+	for ps in "${sizes[@]}"; do printf -- '---|---|'; done
+	printf '\n'
+	for ((i = 0; i < nsteps; i++)); do
+		[ -d "$(step_dir "$i" "${sizes[0]}")" ] || continue
+		printf '| %02d | %s |' "$i" "${subjects[i]:0:60}"
+		for ps in "${sizes[@]}"; do
+			d=$(step_dir "$i" "$ps")
+			printf ' %s | %s |' "$(cell "$d/build" | cut -c1-40)" \
+				"$(cell "$d/warnings" | sed -E 's/^PASS warnings before: ([0-9]+), new: 0/0 (of \1)/' | cut -c1-40)"
+		done
+		printf '\n'
+	done
+	if [ $boot -eq 1 ]; then
+		printf '\n| step | page size | boot | KUnit p/f/s | hmm-tests p/f/s |\n|---|---|---|---|---|\n'
+		for i in 0 $laststep; do
+			for ps in "${sizes[@]}"; do
+				d=$(step_dir "$i" "$ps")
+				printf '| %02d | %s | %s%s | %s | %s |\n' "$i" "$ps" \
+					"$(cell "$d/boot" | cut -c1-60)" \
+					"$(test -f "$d/boot_s" && echo " $(cat "$d/boot_s")s")" \
+					"$(cell "$d/kunit" | cut -c1-40)" "$(cell "$d/kselftest" | cut -c1-40)"
+			done
+		done
+	fi
+} >"$results/table.md"
+echo "$pass $fail $skip" >"$results/counts"
+echo "arm64: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]

@@ -3,7 +3,7 @@
 # Boot one step's arm64 kernel (scripts/build-arm64.sh) in QEMU's virt
 # machine (TCG: no arm64 KVM on an x86_64 host) with its initramfs
 # (build-initramfs.sh with HMMCI_CROSS_ARCH=arm64), a hugetlb pool of every
-# size the page size offers, then judge the run as boot-test.sh does: a
+# size the page size offers, judged by judge-boot.sh as on x86_64: a
 # clean shutdown after the suite, KUnit (console KTAP, kunit.py) and
 # hmm-tests' TAP (judge-results.py).
 set -euo pipefail
@@ -57,31 +57,4 @@ timeout "$limit" "${qcmd[@]}" >"$res/qemu.log" 2>&1 || rc=$?
 echo $(($(date +%s) - t)) >"$res/boot_s"
 log "boot: qemu exit $rc after $(cat "$res/boot_s")s"
 
-status=$guest/status
-verdict=PASS
-why=
-if [ $rc -eq 124 ]; then
-	verdict=FAIL why="hang: no clean shutdown within ${limit}s"
-elif grep -q 'Kernel panic' "$res/console.log" 2>/dev/null; then
-	verdict=FAIL why="panic: $(grep -m1 'Kernel panic' "$res/console.log")"
-elif [ $rc -ne 0 ]; then
-	verdict=FAIL why="qemu exited $rc: $(tail -n1 "$res/qemu.log")"
-elif ! grep -qx 'boot:ok' "$status" 2>/dev/null; then
-	verdict=FAIL why="/init did not run"
-elif ! grep -qx 'done:ok' "$status" 2>/dev/null; then
-	verdict=FAIL why="unclean shutdown: suites did not finish"
-elif grep -qE '^(BUG|WARNING|Oops|Internal error|Unable to handle)' <(sed 's/^\[[ 0-9.]*\] //' "$res/console.log"); then
-	verdict=FAIL why="kernel warning: $(sed 's/^\[[ 0-9.]*\] //' "$res/console.log" | grep -m1 -E '^(BUG|WARNING|Oops|Internal error|Unable to handle)')"
-fi
-echo "$verdict${why:+ $why}" >"$res/boot"
-
-kunit=$HMMCI_WORKTREE/tools/testing/kunit/kunit.py
-rm -f "$res/kunit.json"
-python3 "$kunit" parse --json="$res/kunit.json" "$res/console.log" >"$res/kunit.log" 2>&1 || true
-git -C "$HMMCI_WORKTREE" log --format=%s -n 1000 HEAD >"$res/applied.txt"
-python3 "$HMMCI_TOP/scripts/judge-results.py" --kunit-json "$res/kunit.json" \
-	--kunit-log "$res/kunit.log" --suites "$guest" \
-	--expect "$HMMCI_TOP/ci/expected-failures.txt" --applied "$res/applied.txt" \
-	--out "$res" >/dev/null
-log "boot: $(cat "$res/boot"); kunit $(cat "$res/kunit"); kselftest $(cat "$res/kselftest")"
-[ "$verdict" = PASS ]
+exec "$HMMCI_TOP/scripts/judge-boot.sh" "$res" "$rc" "$limit"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Boot one step's kernel in QEMU (KVM when /dev/kvm works, TCG otherwise)
-# with its initramfs, then judge the run: a clean shutdown after every suite,
-# KUnit (KTAP on the console, parsed by kunit.py) and the kselftests.
+# with its initramfs, then judge the run (judge-boot.sh): a clean shutdown
+# after every suite, KUnit (KTAP on the console, parsed by kunit.py) and the
+# kselftests.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -96,34 +97,4 @@ if [ $rc -eq 99 ]; then
 	boot tcg || rc=$?
 fi
 
-status=$guest/status
-verdict=PASS
-why=
-if [ $rc -eq 124 ]; then
-	verdict=FAIL why="hang: no clean shutdown within ${limit}s"
-elif grep -q 'Kernel panic' "$res/console.log" 2>/dev/null; then
-	verdict=FAIL why="panic: $(grep -m1 'Kernel panic' "$res/console.log")"
-elif [ $rc -ne 0 ]; then
-	verdict=FAIL why="qemu exited $rc: $(tail -n1 "$res/qemu.log")"
-elif ! grep -qx 'boot:ok' "$status" 2>/dev/null; then
-	verdict=FAIL why="/init did not run"
-elif ! grep -qx 'done:ok' "$status" 2>/dev/null; then
-	verdict=FAIL why="unclean shutdown: suites did not finish"
-elif grep -qE '^(BUG|WARNING|Oops|general protection)' <(sed 's/^\[[ 0-9.]*\] //' "$res/console.log"); then
-	verdict=FAIL why="kernel warning: $(sed 's/^\[[ 0-9.]*\] //' "$res/console.log" | grep -m1 -E '^(BUG|WARNING|Oops|general protection)')"
-fi
-echo "$verdict${why:+ $why}" >"$res/boot"
-
-# KUnit (the KTAP the built-in suites printed at boot, parsed by the
-# kernel's kunit.py) and the guest suites' TAP, judged against the list of
-# tests that must fail until their fix is applied.
-kunit=$HMMCI_WORKTREE/tools/testing/kunit/kunit.py
-rm -f "$res/kunit.json"
-python3 "$kunit" parse --json="$res/kunit.json" "$res/console.log" >"$res/kunit.log" 2>&1 || true
-git -C "$HMMCI_WORKTREE" log --format=%s -n 1000 HEAD >"$res/applied.txt"
-python3 "$HMMCI_TOP/scripts/judge-results.py" --kunit-json "$res/kunit.json" \
-	--kunit-log "$res/kunit.log" --suites "$guest" \
-	--expect "$HMMCI_TOP/ci/expected-failures.txt" --applied "$res/applied.txt" \
-	--out "$res" >/dev/null
-log "boot: $(cat "$res/boot"); kunit $(cat "$res/kunit"); kselftest $(cat "$res/kselftest")"
-[ "$verdict" = PASS ]
+exec "$HMMCI_TOP/scripts/judge-boot.sh" "$res" "$rc" "$limit"

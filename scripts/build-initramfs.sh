@@ -82,6 +82,10 @@ mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,etc,suites,results}
 cp "$bb" "$root/bin/busybox"
 cp "$HMMCI_TOP/ci/guest/init" "$root/init"
 cp "${suites[@]}" "$root/suites/"
+# The tests the suites leave out: ci/guest/excluded.txt, plus the list of
+# the configuration under test (HMMCI_EXCLUDED, e.g. ci/arm64/64k/excluded.txt).
+grep -hv '^#' "$HMMCI_TOP/ci/guest/excluded.txt" ${HMMCI_EXCLUDED:+"$HMMCI_EXCLUDED"} \
+	>"$root/etc/excluded" || true
 cp "$tst/hmm-tests" "$root/bin/"
 if [ -n "$bench" ]; then
 	cp "$bench" "$root/bin/"

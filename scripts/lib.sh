@@ -144,11 +144,12 @@ series_patches() {
 # harness_version: a hash of the harness content that affects a step's
 # result files (scripts that build, boot and judge, the config fragments,
 # the guest suites and tests, the benchmark). Scripts that only report,
-# merge or check the series as a whole are left out, so editing them does
-# not invalidate stored results.
+# merge or check the series as a whole, and the arm64 check, are left out,
+# so editing them does not invalidate stored results.
 harness_version() {
 	(cd "$HMMCI_TOP" && find scripts ci bench -type f \
 		! -path 'scripts/checks/*' ! -path 'ci/selftest/*' \
+		! -path 'ci/arm64/*' ! -name '*-arm64.sh' ! -name arm64-check.sh \
 		! -name report.sh ! -name merge-results.sh ! -name run-workflow-local.sh \
 		! -name test.sh ! -name check-series.sh ! -name selftest-harness.sh \
 		! -name prove-tests.sh ! -name export-series.sh ! -name import-series.sh \

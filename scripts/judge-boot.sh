@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Judge one boot of a test guest (boot-test.sh, boot-arm64.sh): the boot
+# verdict from QEMU's exit code and the console (a hang, a panic, a kernel
+# BUG/WARNING/oops, a guest that did not run its suites to the end), then
+# KUnit (the console's KTAP, parsed by the kernel's kunit.py) and the guest
+# suites' TAP, against the tests that must fail until their fix is applied
+# (judge-results.py). Writes RESULTDIR/boot, kunit and kselftest; exits
+# non-zero when the boot failed.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	echo "usage: $0 RESULTDIR QEMU-EXIT-CODE TIMEOUT-SECONDS" >&2
+	exit 2
+}
+[ $# -eq 3 ] || usage
+res=$1 rc=$2 limit=$3
+need_cmd python3
+
+status=$res/guest/status
+console=$res/console.log
+# Kernel messages without their timestamps.
+klog() { sed 's/^\[[ 0-9.]*\] //' "$console" 2>/dev/null; }
+oops='^(BUG|WARNING|Oops|general protection|Internal error|Unable to handle)'
+verdict=PASS
+why=
+if [ "$rc" -eq 124 ]; then
+	verdict=FAIL why="hang: no clean shutdown within ${limit}s"
+elif grep -q 'Kernel panic' "$console" 2>/dev/null; then
+	verdict=FAIL why="panic: $(grep -m1 'Kernel panic' "$console")"
+elif [ "$rc" -ne 0 ]; then
+	verdict=FAIL why="qemu exited $rc: $(tail -n1 "$res/qemu.log" 2>/dev/null)"
+elif ! grep -qx 'boot:ok' "$status" 2>/dev/null; then
+	verdict=FAIL why="/init did not run"
+elif ! grep -qx 'done:ok' "$status" 2>/dev/null; then
+	verdict=FAIL why="unclean shutdown: suites did not finish"
+elif klog | grep -qE "$oops"; then
+	verdict=FAIL why="kernel warning: $(klog | grep -m1 -E "$oops")"
+fi
+echo "$verdict${why:+ $why}" >"$res/boot"
+
+kunit=$HMMCI_WORKTREE/tools/testing/kunit/kunit.py
+rm -f "$res/kunit.json"
+python3 "$kunit" parse --json="$res/kunit.json" "$console" >"$res/kunit.log" 2>&1 || true
+git -C "$HMMCI_WORKTREE" log --format=%s -n 1000 HEAD >"$res/applied.txt"
+python3 "$HMMCI_TOP/scripts/judge-results.py" --kunit-json "$res/kunit.json" \
+	--kunit-log "$res/kunit.log" --suites "$res/guest" \
+	--expect "$HMMCI_TOP/ci/expected-failures.txt" --applied "$res/applied.txt" \
+	--out "$res" >/dev/null
+log "boot: $(cat "$res/boot"); kunit $(cat "$res/kunit"); kselftest $(cat "$res/kselftest")"
+[ "$verdict" = PASS ]

@@ -243,6 +243,12 @@ done
 			done
 		done
 	fi
+	for ps in "${sizes[@]}"; do
+		f=$HMMCI_TOP/ci/arm64/$ps/excluded.txt
+		[ $boot -eq 1 ] && [ -f "$f" ] || continue
+		printf '\nLeft out of the %s boots (`ci/arm64/%s/excluded.txt`):\n\n' "$ps" "$ps"
+		sed -nE 's/^([a-z0-9-]+) ([^ ]+) # (.*)/- \1 `\2`: \3/p' "$f"
+	done
 } >"$results/table.md"
 echo "$pass $fail $skip" >"$results/counts"
 echo "arm64: $pass passed, $fail failed, $skip skipped"

@@ -140,7 +140,8 @@ def main():
         ran = 0
         # "ok N name", optionally "# SKIP reason" or any other "# comment"
         # (a failure's reason): a comment must never hide a result.
-        for m in re.finditer(r'^(not ok|ok) \d+ (\S+)(?:\s+#\s*(.*))?$',
+        # ([ \t], not \s: the comment is on the same line, never the next)
+        for m in re.finditer(r'^(not ok|ok) \d+ (\S+)(?:[ \t]+#[ \t]*(.*))?$',
                              tap, re.M):
             ran += 1
             seen.add((suite, m.group(2)))

@@ -59,10 +59,12 @@ for c in "$HMMCI_TOP"/ci/guest/tests/*.c; do
 	progs+=("$bin")
 done
 
-# The hmm huge page benchmark (bench/hmm-hugepage-bench.c), only where the
-# run asks for it (HMMCI_BENCH=1: the last step) and this step's test_hmm
-# has the comparison mode it needs.
+# The benchmarks, only where the run asks for them (HMMCI_BENCH=1: the last
+# step): bench/hmm-hugepage-bench.c where this step's test_hmm has the
+# comparison mode it needs, and bench/odp-hugetlb-bench.c (libibverbs, run
+# like the guest tests). Each comes with its suite in ci/guest/bench.
 bench=
+benchsuites=()
 if [ "${HMMCI_BENCH:-0}" = 1 ] && [ -z "$HMMCI_CROSS_ARCH" ]; then
 	if grep -q HMM_DMIRROR_HUGE_BASE_PAGES "$HMMCI_WORKTREE/lib/test_hmm_uapi.h" 2>/dev/null; then
 		bench=$tst/hmm-hugepage-bench
@@ -71,9 +73,18 @@ if [ "${HMMCI_BENCH:-0}" = 1 ] && [ -z "$HMMCI_CROSS_ARCH" ]; then
 			gcc -O2 -Wall -Wextra -Werror -static -isystem "$hdr/include" \
 			-I "$HMMCI_WORKTREE/lib" -o "$bench" "$HMMCI_TOP/bench/hmm-hugepage-bench.c" ||
 			die initramfs bench/hmm-hugepage-bench.c "$cmd" "benchmark build failed"
+		benchsuites+=(90-hmm-hugepage-bench)
 	else
-		log "initramfs: no benchmark: lib/test_hmm_uapi.h of this step has no HMM_DMIRROR_HUGE_BASE_PAGES"
+		log "initramfs: no hmm benchmark: lib/test_hmm_uapi.h of this step has no HMM_DMIRROR_HUGE_BASE_PAGES"
 	fi
+	bin=$tst/odp-hugetlb-bench
+	cmd="gcc -O2 -Wall -Wextra -Werror -I $HMMCI_TOP/ci/guest/tests -o $bin $HMMCI_TOP/bench/odp-hugetlb-bench.c -libverbs"
+	run_logged "$res/odp-hugetlb-bench-build.log" \
+		gcc -O2 -Wall -Wextra -Werror -I "$HMMCI_TOP/ci/guest/tests" \
+		-o "$bin" "$HMMCI_TOP/bench/odp-hugetlb-bench.c" -libverbs ||
+		die initramfs bench/odp-hugetlb-bench.c "$cmd" "benchmark build failed"
+	progs+=("$bin")
+	benchsuites+=(91-odp-hugetlb-bench)
 fi
 
 root=$res/initramfs
@@ -87,10 +98,10 @@ cp "${suites[@]}" "$root/suites/"
 grep -hv '^#' "$HMMCI_TOP/ci/guest/excluded.txt" ${HMMCI_EXCLUDED:+"$HMMCI_EXCLUDED"} \
 	>"$root/etc/excluded" || true
 cp "$tst/hmm-tests" "$root/bin/"
-if [ -n "$bench" ]; then
-	cp "$bench" "$root/bin/"
-	cp "$HMMCI_TOP"/ci/guest/bench/* "$root/suites/"
-fi
+[ -z "$bench" ] || cp "$bench" "$root/bin/"
+for s in "${benchsuites[@]}"; do
+	cp "$HMMCI_TOP/ci/guest/bench/$s" "$root/suites/"
+done
 
 # copy_libs FILE: every library ldd names for FILE, at the same path (the
 # guest has no ld.so.cache); copy_with_libs FILE...: the files too.

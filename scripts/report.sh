@@ -69,13 +69,14 @@ mv "$table.tmp" "$table"
 			fi
 		done
 	done
-	# The benchmark of the last step that ran it (reported, never judged).
-	bench=$(ls "$res"/[0-9][0-9]/guest/hmm-hugepage-bench.log 2>/dev/null | tail -n1 || true)
-	if [ -n "$bench" ]; then
+	# The benchmarks of the last step that ran them (reported, never judged).
+	for b in hmm-hugepage:hmm-hugepage-bench odp-hugetlb:odp-hugetlb-bench; do
+		bench=$(ls "$res"/[0-9][0-9]/guest/"${b#*:}".log 2>/dev/null | tail -n1 || true)
+		[ -n "$bench" ] || continue
 		echo
-		echo "benchmark (bench/hmm-hugepage-bench.c, step $(basename "$(dirname "$(dirname "$bench")")")):"
-		grep '^# ' "$bench" | grep -v '^# Totals' | sed 's/^# /  /' | tee "$res/bench-hmm-hugepage.txt"
-	fi
+		echo "benchmark (bench/${b#*:}.c, step $(basename "$(dirname "$(dirname "$bench")")")):"
+		grep '^# ' "$bench" | grep -v '^# Totals' | sed 's/^# /  /' | tee "$res/bench-${b%%:*}.txt"
+	done
 } | tee "$res/report.txt"
 echo "$pass $fail $skip" >"$res/counts"
 echo "$pass passed, $fail failed, $skip skipped"

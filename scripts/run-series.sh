@@ -381,7 +381,8 @@ for i in $(seq "$first" "$last"); do
 		echo "FAIL ${tot:-$(echo "$cp" | head -n1)}" >"$d/checkpatch"
 	fi
 
-	# The hmm huge page benchmark runs in the guest of the last step only.
+	# The benchmarks (hmm huge page mode, RDMA ODP over hugetlb) run in the
+	# guest of the last step only.
 	HMMCI_BENCH=0
 	[ "$i" -eq ${#patches[@]} ] && HMMCI_BENCH=1
 	export HMMCI_BENCH

@@ -34,6 +34,7 @@ static struct {
 	struct ibv_pd *pd;
 	struct ibv_cq *cq[2];
 	struct ibv_qp *qp[2];
+	struct ibv_qp_ex *qpx[2];	/* with rc_create_qps_ex(), else NULL */
 	union ibv_gid gid;
 	int gid_idx;
 	bool quiet;	/* do not print completion errors (expected ones) */
@@ -129,7 +130,8 @@ ODP_FN int connect_qps(void)
 		a.port_num = PORT;
 		a.qp_access_flags = IBV_ACCESS_LOCAL_WRITE |
 				    IBV_ACCESS_REMOTE_WRITE |
-				    IBV_ACCESS_REMOTE_READ;
+				    IBV_ACCESS_REMOTE_READ |
+				    IBV_ACCESS_REMOTE_ATOMIC;
 		if (modify(rc.qp[i], &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
 			   IBV_QP_PORT | IBV_QP_ACCESS_FLAGS, "INIT"))
 			return -1;
@@ -283,26 +285,55 @@ ODP_FN const char *rc_open(const char *dev, int forced_gid, bool *skip,
 	return NULL;
 }
 
-/* Two CQs and two RC QPs (not yet connected). NULL or a reason. */
-ODP_FN const char *rc_create_qps(void)
+/*
+ * Two CQs (once) and two RC QPs, not yet connected.  With send_ops, the QPs
+ * are created by ibv_create_qp_ex() for the ibv_wr_*() API of those
+ * operations (rc.qpx); ibv_post_send() works on them as well.  Returns NULL,
+ * or a reason with errno set by the call that failed, and no QP left, so
+ * that the caller may try again with other send_ops.
+ */
+ODP_FN const char *rc_create_qps_ex(uint64_t send_ops)
 {
-	struct ibv_qp_init_attr qa = {
+	struct ibv_qp_init_attr_ex qa = {
 		.qp_type = IBV_QPT_RC,
 		.cap = { .max_send_wr = 16, .max_recv_wr = 16,
 			 .max_send_sge = 1, .max_recv_sge = 1 },
+		.comp_mask = IBV_QP_INIT_ATTR_PD,
+		.pd = rc.pd,
 	};
-	int i;
+	int i, e;
 
+	if (send_ops) {
+		qa.comp_mask |= IBV_QP_INIT_ATTR_SEND_OPS_FLAGS;
+		qa.send_ops_flags = send_ops;
+	}
 	for (i = 0; i < 2; i++) {
-		rc.cq[i] = ibv_create_cq(rc.ctx, 32, NULL, NULL, 0);
+		if (!rc.cq[i])
+			rc.cq[i] = ibv_create_cq(rc.ctx, 32, NULL, NULL, 0);
 		if (!rc.cq[i])
 			return "ibv_create_cq failed";
 		qa.send_cq = qa.recv_cq = rc.cq[i];
-		rc.qp[i] = ibv_create_qp(rc.pd, &qa);
+		rc.qp[i] = ibv_create_qp_ex(rc.ctx, &qa);
 		if (!rc.qp[i])
-			return "ibv_create_qp failed";
+			break;
+		rc.qpx[i] = send_ops ? ibv_qp_to_qp_ex(rc.qp[i]) : NULL;
 	}
-	return NULL;
+	if (i == 2)
+		return NULL;
+	e = errno;
+	while (i-- > 0) {
+		ibv_destroy_qp(rc.qp[i]);
+		rc.qp[i] = NULL;
+		rc.qpx[i] = NULL;
+	}
+	errno = e;
+	return "ibv_create_qp_ex failed";
+}
+
+/* Two CQs and two RC QPs (not yet connected). NULL or a reason. */
+ODP_FN const char *rc_create_qps(void)
+{
+	return rc_create_qps_ex(0);
 }
 
 /*

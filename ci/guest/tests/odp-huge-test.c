@@ -46,6 +46,23 @@
  *                              completion is an error or data that was
  *                              really there, a page that did not change
  *                              gives exactly its data
+ * 10. odp_huge_2m_atomic_cas_fadd  CMP_AND_SWP (hit and miss) and FETCH_AND_ADD
+ *                              on words of every page of an 8 x 2 MiB MR,
+ *                              none in the first 4 KiB subpage of its huge
+ *                              page (first word, last word, others): the
+ *                              value returned and every word of the MR
+ * 11. odp_huge_2m_atomic_write  ATOMIC WRITE (ibv_wr_atomic_write) at such
+ *                              places of the same MR, every word checked;
+ *                              SKIP with the errno when the QP cannot have it
+ * 12. odp_huge_1g_atomic_cas_fadd  as 10, at 17 places of one 1 GiB page
+ * 13. odp_huge_1g_atomic_write  as 11, in that 1 GiB page
+ * 14. odp_huge_2m_flush        FLUSH (ibv_wr_flush) of ranges in several
+ *                              huge pages; libibverbs 44 has no FLUSH verb,
+ *                              so it SKIPs there, with what the provider
+ *                              says to a QP asking for it
+ * A FLUSH changes nothing a CPU can see; the atomics would show a subpage
+ * of a huge page entry taken wrongly (e.g. always the first 4 KiB of the
+ * huge page) as a lost value plus a foreign word in the wrong subpage.
  *
  * Setup as odp-copy-test (rxe on a dummy netdev, loopback RC QP pair).
  * Output is kselftest TAP. Exit: 0 all passed, 1 a test failed, 4 all skipped.
@@ -82,6 +99,22 @@
 #define TAG_INIT	0xa5	/* CPU fill of a huge page */
 #define TAG_WRITE	0x5a	/* an RDMA WRITE */
 #define TAG_ANON	0xc3	/* CPU fill of 4 KiB anon memory */
+#define TAG_ATOMIC	0x3c	/* a CMP_AND_SWP swap value or an ATOMIC WRITE */
+
+#define MAXAT		128	/* atomics per MR */
+/*
+ * The send operations of the QPs (ibv_wr_*() for the atomics), and
+ * IBV_QP_EX_WITH_FLUSH, which libibverbs 44 does not name yet (1 << 11
+ * since rdma-core 45), to ask the provider whether it has it.
+ */
+#define QP_OPS		(IBV_QP_EX_WITH_SEND | IBV_QP_EX_WITH_RDMA_WRITE | \
+			 IBV_QP_EX_WITH_RDMA_READ | \
+			 IBV_QP_EX_WITH_ATOMIC_CMP_AND_SWP | \
+			 IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD)
+#define QP_EX_WITH_FLUSH	(1ULL << 11)
+/* rc_odp_caps bits of the kernel (IB_ODP_SUPPORT_*) libibverbs 44 lacks */
+#define ODP_SUPPORT_FLUSH	(1U << 6)
+#define ODP_SUPPORT_ATOMIC_WRITE	(1U << 7)
 
 #define ODP_ACCESS	(IBV_ACCESS_ON_DEMAND | IBV_ACCESS_LOCAL_WRITE | \
 			 IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ)
@@ -103,6 +136,11 @@ struct region {
 	uint16_t gen[MAXPG];	/* atomic in test 9 */
 	struct wrange w[MAXW];	/* RDMA WRITEs over the fill, in order */
 	int nw;
+	struct {		/* then the atomics, in order: 8-byte words */
+		size_t off;
+		uint64_t val;
+	} at[MAXAT];
+	int nat;
 	struct ibv_mr *mr;
 };
 
@@ -112,6 +150,9 @@ static struct {
 } nb;
 static uint16_t next_id = 1;
 static int conc_secs = 3;
+static uint32_t odp_caps;	/* rc_odp_caps */
+static int qpx_err;		/* why the QPs have no ibv_wr_*() API, or 0 */
+static int aw_err;		/* why they have no ATOMIC WRITE, or 0 */
 static char reason[256];	/* why the current test failed or skipped */
 
 static uint64_t enc(unsigned int tag, unsigned int gen, unsigned int page,
@@ -156,6 +197,9 @@ static uint64_t model_word(const struct region *r, size_t pos)
 			w = (w & ~m) | (write_word(r, x->id, pos) & m);
 		}
 	}
+	for (i = 0; i < r->nat; i++)
+		if (r->at[i].off == pos)
+			w = r->at[i].val;
 	return w;
 }
 
@@ -167,7 +211,8 @@ static const char *describe(const struct region *r, uint64_t w, size_t at,
 	size_t off = (w & 0xffffffff) * 8;
 	const char *what = tag == TAG_INIT ? "CPU fill gen " :
 			   tag == TAG_WRITE ? "RDMA WRITE #" :
-			   tag == TAG_ANON ? "4 KiB anon fill gen " : NULL;
+			   tag == TAG_ANON ? "4 KiB anon fill gen " :
+			   tag == TAG_ATOMIC ? "atomic #" : NULL;
 
 	if (!w)
 		snprintf(s, n, "zeroes");
@@ -255,6 +300,15 @@ static int verify_mr(const struct region *r, const char *what)
 			}
 		}
 	}
+	/* The same for the atomics (a FETCH_AND_ADD of 0 changes nothing). */
+	for (j = 0; j < r->nat; j++) {
+		pos = r->at[j].off;
+		m = model_word(r, pos);
+		if (p[pos / 8] == base_word(r, pos) && p[pos / 8] != m) {
+			bad++;
+			report(r, what, pos, m, p[pos / 8], &nrep);
+		}
+	}
 	if (bad)
 		printf("# %s: %zu words of the %zu MiB MR wrong\n", what, bad,
 		       r->size >> 20);
@@ -325,10 +379,12 @@ static int huge_flag(size_t hsz)
 }
 
 /*
- * Map npg huge pages of hsz, register them as an ODP HUGETLB MR, fill them
- * (gen 1). 0 ok, 2 skip (no such huge pages), 1 failure (reason set).
+ * Map npg huge pages of hsz, register them as an ODP MR with access (with
+ * IBV_ACCESS_HUGETLB unless -H), fill them (gen 1). 0 ok, 2 skip (no such
+ * huge pages), 1 failure (reason set).
  */
-static int region_init(struct region *r, size_t hsz, unsigned int npg)
+static int region_init_access(struct region *r, size_t hsz, unsigned int npg,
+			      int access)
 {
 	unsigned int k;
 	void *p;
@@ -348,11 +404,12 @@ static int region_init(struct region *r, size_t hsz, unsigned int npg)
 	}
 	r->buf = p;
 	/* Registered before the first touch: ODP needs no pages yet. */
-	r->mr = ibv_reg_mr(rc.pd, r->buf, r->size, ODP_HUGE_ACCESS);
+	r->mr = ibv_reg_mr(rc.pd, r->buf, r->size, access);
 	if (!r->mr) {
 		snprintf(reason, sizeof(reason),
-			 "ibv_reg_mr(ON_DEMAND|HUGETLB, %u x %zu MiB hugetlb): %s",
-			 npg, hsz >> 20, strerror(errno));
+			 "ibv_reg_mr(ON_DEMAND%s, %u x %zu MiB hugetlb): %s",
+			 access & IBV_ACCESS_HUGETLB ? "|HUGETLB" : "", npg,
+			 hsz >> 20, strerror(errno));
 		return 1;
 	}
 	for (k = 0; k < npg; k++) {
@@ -363,6 +420,11 @@ static int region_init(struct region *r, size_t hsz, unsigned int npg)
 	printf("# ODP HUGETLB MR %p, %u x %zu MiB, lkey 0x%x rkey 0x%x\n",
 	       (void *)r->buf, npg, hsz >> 20, r->mr->lkey, r->mr->rkey);
 	return 0;
+}
+
+static int region_init(struct region *r, size_t hsz, unsigned int npg)
+{
+	return region_init_access(r, hsz, npg, ODP_HUGE_ACCESS);
 }
 
 static void region_fini(struct region *r)
@@ -934,8 +996,263 @@ static int test_concurrent(void)
 	return bad ? 1 : 0;
 }
 
+
+/*
+ * Tests 10-13: atomics on words of hugetlb ODP MRs. The places: every huge
+ * page, and none in the first 4 KiB subpage of its huge page, where the
+ * offset into the huge page and into its subpage agree.
+ */
+static int atomic_places(const struct region *r, size_t *o)
+{
+	size_t H = r->hsz, nsub = H / 4096, k, j;
+	int n = 0;
+
+	if (r->npg > 1) {
+		for (k = 0; k < r->npg; k++) {
+			/* word k + 1 of a subpage, the first word of subpage
+			 * k + 1, the last word of the huge page
+			 */
+			o[n++] = k * H + (1 + k * 37 % (nsub - 1)) * 4096 +
+				 8 * (k + 1);
+			o[n++] = k * H + (k + 1) * 4096;
+			o[n++] = (k + 1) * H - 8;
+		}
+		return n;
+	}
+	/* one 1 GiB page: every 64 MiB, in other 2 MiB and 4 KiB subpages */
+	for (j = 0; j < 16; j++)
+		o[n++] = j * (H / 16) + (j + 1) * (SZ_2M + 0x5000) + 8 * j;
+	o[n++] = H - 8;
+	return n;
+}
+
+static const char *atomic_name(enum ibv_wr_opcode op)
+{
+	return op == IBV_WR_ATOMIC_CMP_AND_SWP ? "CMP_AND_SWP" :
+	       op == IBV_WR_ATOMIC_FETCH_AND_ADD ? "FETCH_AND_ADD" :
+	       "ATOMIC WRITE";
+}
+
+/*
+ * One atomic from qp[0] (ibv_wr_*() API) on the MR word at off:
+ * CMP_AND_SWP (a compare, b swap), FETCH_AND_ADD (a add) or ATOMIC WRITE
+ * (a the value). The original value, for the first two, in *orig. Returns
+ * 0, 1 on a clean error, -1 otherwise, as xfer_status().
+ */
+static int do_atomic(struct region *r, enum ibv_wr_opcode op, size_t off,
+		     uint64_t a, uint64_t b, uint64_t *orig)
+{
+	struct ibv_qp_ex *x = rc.qpx[0];
+	uint64_t *res = (uint64_t *)(nb.buf + NB_OFF), raddr;
+	enum ibv_wc_opcode wc;
+	int ret;
+
+	raddr = (uintptr_t)(r->buf + off);
+	*res = 0xdeadbeefdeadbeefULL;
+	ibv_wr_start(x);
+	x->wr_id = 3;
+	x->wr_flags = IBV_SEND_SIGNALED;
+	switch (op) {
+	case IBV_WR_ATOMIC_CMP_AND_SWP:
+		ibv_wr_atomic_cmp_swp(x, r->mr->rkey, raddr, a, b);
+		ibv_wr_set_sge(x, nb.mr->lkey, (uintptr_t)res, 8);
+		wc = IBV_WC_COMP_SWAP;
+		break;
+	case IBV_WR_ATOMIC_FETCH_AND_ADD:
+		ibv_wr_atomic_fetch_add(x, r->mr->rkey, raddr, a);
+		ibv_wr_set_sge(x, nb.mr->lkey, (uintptr_t)res, 8);
+		wc = IBV_WC_FETCH_ADD;
+		break;
+	default:
+		ibv_wr_atomic_write(x, r->mr->rkey, raddr, &a);
+		wc = IBV_WC_ATOMIC_WRITE;
+		break;
+	}
+	ret = ibv_wr_complete(x);
+	if (ret) {
+		printf("# %s: ibv_wr_complete: %s\n", atomic_name(op),
+		       strerror(ret));
+		return 1;
+	}
+	ret = wait_wc_status(rc.cq[0], wc, 8, NULL);
+	if (!ret && orig)
+		*orig = *res;
+	return ret;
+}
+
+/*
+ * One atomic at off, checked: the original value it returns is the
+ * model's, and the model learns the new value. 0 ok, 1 wrong, -1 when
+ * the QPs cannot be reconnected after an error.
+ */
+static int atomic_op(struct region *r, enum ibv_wr_opcode op, size_t off,
+		     bool miss)
+{
+	uint64_t m = model_word(r, off), a, b = 0, orig = 0, val;
+	unsigned int k = off / r->hsz;
+	uint16_t id = next_id++;
+	char s1[96], s2[96];
+	int ret;
+
+	switch (op) {
+	case IBV_WR_ATOMIC_CMP_AND_SWP:
+		a = miss ? m ^ 0x100 : m;
+		b = enc(TAG_ATOMIC, id, k, (off % r->hsz) / 8);
+		val = miss ? m : b;
+		break;
+	case IBV_WR_ATOMIC_FETCH_AND_ADD:
+		a = 0x10001ULL * id;
+		val = m + a;
+		break;
+	default:
+		a = enc(TAG_ATOMIC, id, k, (off % r->hsz) / 8);
+		val = a;
+		break;
+	}
+	ret = do_atomic(r, op, off, a, b, &orig);
+	if (ret) {
+		printf("# %s #%u at MR+0x%zx (page %u +0x%zx) failed\n",
+		       atomic_name(op), id, off, k, off % r->hsz);
+		return reconnect() ? -1 : 1;
+	}
+	if (r->nat == MAXAT) {
+		printf("# more than %d atomics on one MR\n", MAXAT);
+		return 1;
+	}
+	r->at[r->nat].off = off;
+	r->at[r->nat++].val = val;
+	if (op == IBV_WR_ATOMIC_WRITE || orig == m)
+		return 0;
+	printf("#   %s #%u at MR+0x%zx (page %u +0x%zx) returned %s, expected %s\n",
+	       atomic_name(op), id, off, k, off % r->hsz,
+	       describe(r, orig, off, s1, sizeof(s1)),
+	       describe(r, m, off, s2, sizeof(s2)));
+	return 1;
+}
+
+/* A reason to skip the atomics, or NULL. */
+static const char *atomics_missing(bool write)
+{
+	static char why[160];
+
+	if (!(odp_caps & IBV_ODP_SUPPORT_ATOMIC))
+		snprintf(why, sizeof(why), "rc_odp_caps 0x%x lack ATOMIC",
+			 odp_caps);
+	else if (qpx_err)
+		snprintf(why, sizeof(why),
+			 "no QP for the ibv_wr_*() API: ibv_create_qp_ex: %s",
+			 strerror(qpx_err));
+	else if (write && !(odp_caps & ODP_SUPPORT_ATOMIC_WRITE))
+		snprintf(why, sizeof(why),
+			 "rc_odp_caps 0x%x lack ATOMIC_WRITE (1 << 7)", odp_caps);
+	else if (write && aw_err)
+		snprintf(why, sizeof(why),
+			 "ibv_create_qp_ex(IBV_QP_EX_WITH_ATOMIC_WRITE): %s",
+			 strerror(aw_err));
+	else
+		return NULL;
+	return why;
+}
+
+/*
+ * Tests 10/12: at every place a CMP_AND_SWP that hits, one that misses or
+ * a FETCH_AND_ADD (in turn), then a FETCH_AND_ADD on the same word, which
+ * must return what the first left there; then every word of the MR.
+ */
+static int test_cas_fadd(struct region *r)
+{
+	static const enum ibv_wr_opcode ops[3] = {
+		IBV_WR_ATOMIC_CMP_AND_SWP, IBV_WR_ATOMIC_FETCH_AND_ADD,
+		IBV_WR_ATOMIC_CMP_AND_SWP,
+	};
+	size_t o[MAXAT / 4];
+	int n = atomic_places(r, o), i, t, ret, bad = 0;
+
+	for (i = 0; i < n; i++) {
+		t = (i + o[i] / r->hsz) % 3;
+		ret = atomic_op(r, ops[t], o[i], t == 2);
+		if (ret < 0)
+			return 1;
+		bad += ret;
+		ret = atomic_op(r, IBV_WR_ATOMIC_FETCH_AND_ADD, o[i], false);
+		if (ret < 0)
+			return 1;
+		bad += ret;
+	}
+	printf("# %d CMP_AND_SWP/FETCH_AND_ADD on %d words in %u huge pages\n",
+	       r->nat, n, r->npg);
+	bad += verify_mr(r, "after the atomics");
+	if (bad)
+		snprintf(reason, sizeof(reason),
+			 "wrong values returned, lost or misplaced atomics");
+	return bad ? 1 : 0;
+}
+
+/* Tests 11/13: an ATOMIC WRITE at every place, then every word of the MR. */
+static int test_atomic_write(struct region *r)
+{
+	size_t o[MAXAT / 4];
+	int n = atomic_places(r, o), i, ret, bad = 0, first = r->nat;
+
+	for (i = 0; i < n; i++) {
+		/*
+		 * Half of them on words the atomics before changed, half on
+		 * the word next to one (same subpage: o[i] is 8-aligned).
+		 */
+		ret = atomic_op(r, IBV_WR_ATOMIC_WRITE, i & 1 ? o[i] : o[i] ^ 8,
+				false);
+		if (ret < 0)
+			return 1;
+		bad += ret;
+	}
+	printf("# %d ATOMIC WRITEs in %u huge pages\n", r->nat - first,
+	       r->npg);
+	bad += verify_mr(r, "after the ATOMIC WRITEs");
+	if (bad)
+		snprintf(reason, sizeof(reason),
+			 "lost or misplaced ATOMIC WRITEs");
+	return bad ? 1 : 0;
+}
+
+/*
+ * Test 14: FLUSH needs ibv_wr_flush(), which libibverbs 44 does not have.
+ * Ask the provider for a QP with it all the same, for the record.
+ */
+static int test_flush(void)
+{
+	struct ibv_qp_init_attr_ex qa = {
+		.qp_type = IBV_QPT_RC,
+		.send_cq = rc.cq[0], .recv_cq = rc.cq[0],
+		.cap = { .max_send_wr = 1, .max_recv_wr = 1,
+			 .max_send_sge = 1, .max_recv_sge = 1 },
+		.comp_mask = IBV_QP_INIT_ATTR_PD |
+			     IBV_QP_INIT_ATTR_SEND_OPS_FLAGS,
+		.pd = rc.pd,
+		.send_ops_flags = IBV_QP_EX_WITH_RDMA_WRITE | QP_EX_WITH_FLUSH,
+	};
+	struct ibv_qp *qp;
+
+	if (!(odp_caps & ODP_SUPPORT_FLUSH)) {
+		snprintf(reason, sizeof(reason),
+			 "rc_odp_caps 0x%x lack FLUSH (1 << 6)", odp_caps);
+		return 2;
+	}
+	qp = ibv_create_qp_ex(rc.ctx, &qa);
+	if (!qp) {
+		snprintf(reason, sizeof(reason),
+			 "this libibverbs has no FLUSH verb (no ibv_wr_flush() before rdma-core 45), and its provider refuses a QP with IBV_QP_EX_WITH_FLUSH (1 << 11): %s",
+			 strerror(errno));
+		return 2;
+	}
+	ibv_destroy_qp(qp);
+	snprintf(reason, sizeof(reason),
+		 "the provider takes IBV_QP_EX_WITH_FLUSH (1 << 11), but this libibverbs has no ibv_wr_flush() to post one");
+	return 2;
+}
+
 enum { T_2M_W, T_2M_R, T_1G_W, T_1G_R, T_REMAP, T_REMAP_4K, T_REG_ANON,
-       T_REG_2VMA, T_CONC, NTESTS };
+       T_REG_2VMA, T_CONC, T_2M_CAS, T_2M_AW, T_1G_CAS, T_1G_AW, T_FLUSH,
+       NTESTS };
 
 static const char *const names[NTESTS] = {
 	[T_2M_W] = "odp_huge_2m_rdma_write",
@@ -947,10 +1264,31 @@ static const char *const names[NTESTS] = {
 	[T_REG_ANON] = "odp_huge_reg_non_hugetlb_einval",
 	[T_REG_2VMA] = "odp_huge_reg_two_vmas_einval",
 	[T_CONC] = "odp_huge_2m_concurrent_invalidate",
+	[T_2M_CAS] = "odp_huge_2m_atomic_cas_fadd",
+	[T_2M_AW] = "odp_huge_2m_atomic_write",
+	[T_1G_CAS] = "odp_huge_1g_atomic_cas_fadd",
+	[T_1G_AW] = "odp_huge_1g_atomic_write",
+	[T_FLUSH] = "odp_huge_2m_flush",
 };
 
 static struct region rw;	/* shared by a WRITE test and its READ test */
 static int rw_init;		/* region_init() of rw */
+static struct region atr;	/* by an atomic test and its ATOMIC WRITE test */
+
+/* atr for tests 10-13: the one of the test before, or a new one. */
+static int atomic_region(size_t hsz)
+{
+	int ret;
+
+	if (atr.mr && atr.hsz == hsz)
+		return 0;
+	region_fini(&atr);
+	ret = region_init_access(&atr, hsz, hsz == SZ_1G ? 1 : 8,
+				 ODP_HUGE_ACCESS | IBV_ACCESS_REMOTE_ATOMIC);
+	if (ret)
+		region_fini(&atr);
+	return ret;
+}
 
 /* 0 pass, 1 fail, 2 skip; reason says why. */
 static int run(int t)
@@ -985,8 +1323,51 @@ static int run(int t)
 		return test_reg_two_vmas();
 	case T_CONC:
 		return test_concurrent();
+	case T_2M_CAS:
+	case T_1G_CAS:
+		if (atomics_missing(false)) {
+			snprintf(reason, sizeof(reason), "%s",
+				 atomics_missing(false));
+			return 2;
+		}
+		ret = atomic_region(t == T_2M_CAS ? SZ_2M : SZ_1G);
+		return ret ? ret : test_cas_fadd(&atr);
+	case T_2M_AW:
+	case T_1G_AW:
+		if (atomics_missing(true)) {
+			snprintf(reason, sizeof(reason), "%s",
+				 atomics_missing(true));
+			region_fini(&atr);
+			return 2;
+		}
+		ret = atomic_region(t == T_2M_AW ? SZ_2M : SZ_1G);
+		if (!ret)
+			ret = test_atomic_write(&atr);
+		region_fini(&atr);
+		return ret;
+	case T_FLUSH:
+		return test_flush();
 	}
 	return 1;
+}
+
+/* The QPs: with the ibv_wr_*() API for the atomics, where it can be had. */
+static const char *create_qps(void)
+{
+	const char *why;
+
+	why = rc_create_qps_ex(QP_OPS | IBV_QP_EX_WITH_ATOMIC_WRITE);
+	if (!why)
+		return NULL;
+	aw_err = errno ? errno : EOPNOTSUPP;
+	printf("# QPs with ATOMIC WRITE: %s: %s\n", why, strerror(aw_err));
+	why = rc_create_qps_ex(QP_OPS);
+	if (!why)
+		return NULL;
+	qpx_err = errno ? errno : EOPNOTSUPP;
+	printf("# QPs for the ibv_wr_*() API: %s: %s\n", why,
+	       strerror(qpx_err));
+	return rc_create_qps();
 }
 
 int main(int argc, char **argv)
@@ -1023,6 +1404,7 @@ int main(int argc, char **argv)
 	if (!(odp_huge_access & IBV_ACCESS_HUGETLB))
 		printf("# -H: ODP MRs registered WITHOUT IBV_ACCESS_HUGETLB\n");
 	why = rc_open(dev, forced_gid, &setup_skip, &rc_caps);
+	odp_caps = rc_caps;
 	if (!why && (rc_caps & (IBV_ODP_SUPPORT_WRITE | IBV_ODP_SUPPORT_READ)) !=
 	    (IBV_ODP_SUPPORT_WRITE | IBV_ODP_SUPPORT_READ)) {
 		setup_skip = true;
@@ -1039,7 +1421,7 @@ int main(int argc, char **argv)
 					      IBV_ACCESS_REMOTE_READ)))
 			why = "ibv_reg_mr failed";
 		else
-			why = rc_create_qps();
+			why = create_qps();
 		if (!why && connect_qps())
 			why = "cannot connect the QPs";
 		if (!why)

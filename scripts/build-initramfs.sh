@@ -66,7 +66,17 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,etc,suites,results}
 cp "$bb" "$root/bin/busybox"
 cp "$HMMCI_TOP/ci/guest/init" "$root/init"
-cp "$HMMCI_TOP"/ci/guest/suites/* "$root/suites/"
+# HMMCI_SUITES: only these suites (names under ci/guest/suites), e.g. for
+# the debug variant (scripts/debug-check.sh); default: all of them.
+if [ -n "${HMMCI_SUITES:-}" ]; then
+	for s in $HMMCI_SUITES; do
+		[ -f "$HMMCI_TOP/ci/guest/suites/$s" ] ||
+			die initramfs "ci/guest/suites/$s" "ls $HMMCI_TOP/ci/guest/suites" "no such suite"
+		cp "$HMMCI_TOP/ci/guest/suites/$s" "$root/suites/"
+	done
+else
+	cp "$HMMCI_TOP"/ci/guest/suites/* "$root/suites/"
+fi
 cp "$tst/hmm-tests" "$root/bin/"
 if [ -n "$bench" ]; then
 	cp "$bench" "$root/bin/"

@@ -119,6 +119,10 @@ HMMCI_CMDLINE="pci=noacpi ${HMMCI_CMDLINE:-}" \
 # its first report or at a taint, and would then see nothing more).
 con=$res/console.log
 why=()
+for f in boot kunit kselftest; do
+	v=$(cat "$res/$f" 2>/dev/null || echo "FAIL no result")
+	case $v in FAIL*) why+=("$f: $v") ;; esac
+done
 grep -q 'KernelAddressSanitizer initialized' "$con" ||
 	why+=("KASAN not initialized")
 grep -q 'Lock dependency validator' "$con" || why+=("lockdep did not start")
@@ -127,10 +131,6 @@ off=$(grep -m1 -E 'turning off the locking correctness validator|Disabling lock 
 grep -qE '^ok [0-9]+ odp_huge_2m_concurrent_invalidate$' \
 	"$res/guest/rdma-odp-huge.log" 2>/dev/null ||
 	why+=("odp_huge_2m_concurrent_invalidate did not pass")
-for f in boot kunit kselftest; do
-	v=$(cat "$res/$f" 2>/dev/null || echo "FAIL no result")
-	case $v in FAIL*) why+=("$f: $v") ;; esac
-done
 [ $rc -eq 0 ] || [ ${#why[@]} -gt 0 ] || why+=("boot-test.sh exited $rc")
 
 row="build $(cat "$res/build_s")s, boot $(cat "$res/boot_s" 2>/dev/null || echo -)s $(cat "$res/accel" 2>/dev/null || true)"

@@ -18,6 +18,16 @@ need_cmd cpio gzip
 # cache, cross-compiles hmm-tests, and runs only the hmm-tests suite (the
 # RDMA suites need the host's rdma-core, which is x86_64).
 suites=("$HMMCI_TOP"/ci/guest/suites/*)
+# HMMCI_SUITES: only these suites (names under ci/guest/suites), e.g. for
+# the debug variant (scripts/debug-check.sh); default: all of them.
+if [ -n "${HMMCI_SUITES:-}" ]; then
+	suites=()
+	for s in $HMMCI_SUITES; do
+		[ -f "$HMMCI_TOP/ci/guest/suites/$s" ] ||
+			die initramfs "ci/guest/suites/$s" "ls $HMMCI_TOP/ci/guest/suites" "no such suite"
+		suites+=("$HMMCI_TOP/ci/guest/suites/$s")
+	done
+fi
 bb=/bin/busybox
 if [ -n "$HMMCI_CROSS_ARCH" ]; then
 	need_cmd "${HMMCI_CROSS_COMPILE}gcc"

@@ -466,6 +466,23 @@ int main(int argc, char **argv)
 			 free_2m_pages());
 		return skip_all(buf);
 	}
+	/*
+	 * A kernel without the huge page mode for ODP (stock rxe refuses
+	 * IB_ACCESS_HUGETLB) has nothing to compare: skip, not fail.
+	 */
+	p = mmap(NULL, HSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+		 MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB, -1, 0);
+	if (p != MAP_FAILED) {
+		struct ibv_mr *probe = ibv_reg_mr(rc.pd, p, HSIZE,
+						  ODP_ACCESS | IBV_ACCESS_HUGETLB);
+		int err = errno;
+
+		if (probe)
+			ibv_dereg_mr(probe);
+		munmap(p, HSIZE);
+		if (!probe && err == EOPNOTSUPP)
+			return skip_all("ibv_reg_mr(ON_DEMAND|HUGETLB): Operation not supported: no huge page mode for ODP in this kernel");
+	}
 	src.size = size / PSIZE * PIECE;
 	src.buf = mmap(NULL, src.size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);

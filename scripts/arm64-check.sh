@@ -169,8 +169,8 @@ boot_step() { # I PS
 	"$HMMCI_TOP/scripts/boot-arm64.sh" "$ps" "$out" "$d" 2>>"$d/errors.txt" || true
 }
 
-# Apply the series once (git am, a patch that does not apply stops the
-# run and names it), remembering each step's commit.
+# Apply the series once (apply-patch.sh: a patch that does not apply stops
+# the run and names it), remembering each step's commit.
 commits=() subjects=()
 "${wt[@]}" checkout -q --detach "$base"
 commits[0]=$("${wt[@]}" rev-parse HEAD)
@@ -179,10 +179,9 @@ for ((i = 1; i < nsteps; i++)); do
 	if [ -n "$last" ]; then
 		"${wt[@]}" checkout -q --detach "$last"
 	else
-		p=${patches[$((i - 1))]}
-		"${wt[@]}" am -q --3way "$p" >"$results/apply.log" 2>&1 ||
-			die "arm64 step $i" "$p" "git -C $HMMCI_WORKTREE am --3way $p" \
-				"$(basename "$p") does not apply"
+		# The same git am as the x86_64 steps: names the patch and the
+		# file, leaves the tree clean, has a committer on any machine.
+		"$HMMCI_TOP/scripts/apply-patch.sh" "${patches[$((i - 1))]}"
 	fi
 	commits[i]=$("${wt[@]}" rev-parse HEAD)
 	subjects[i]=$("${wt[@]}" log --format=%s -1 HEAD)

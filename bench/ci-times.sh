@@ -2,8 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # Measure the series CI side by side in one run: a cold run (empty cache:
 # download, import, empty ccache, cold build dirs) and a warm rerun of the
-# same test command right after it, then the per-step build and boot
-# seconds of each. Prints the ratio cold/warm. Needs ~30 min on 2 cores.
+# same test command right after it, then each run's per-phase profile
+# (test.sh's results/phases.txt: setup, series, checks, proof, selftest,
+# arm64) and the per-step build and boot seconds. Prints the ratio
+# cold/warm. Needs ~75 min on 2 cores. The host's packages are not
+# removed: on a fresh machine, setup-host.sh's apt install comes on top
+# (measured: ~40 s).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -24,6 +28,8 @@ run() { # NAME: time one test command, keep its table
 	"$top/scripts/test.sh" >"$out/$1.log" 2>&1 || rc=$?
 	echo $(($(date +%s) - t0)) >"$out/$1.s"
 	cp "$top/results/series/table.md" "$out/$1.table.md"
+	cp "$top/results/phases.txt" "$out/$1.phases"
+	cp "$top/results/arm64/table.md" "$out/$1.arm64.md" 2>/dev/null || true
 	echo "$1: $(cat "$out/$1.s") s, exit $rc, $(tail -n1 "$out/$1.log")"
 }
 
@@ -36,6 +42,15 @@ echo "|---|---|"
 echo "| cold (empty cache) | $(cat "$out/cold.s") |"
 echo "| warm rerun | $(cat "$out/warm.s") |"
 echo "cold/warm: $(awk -v c="$(cat "$out/cold.s")" -v w="$(cat "$out/warm.s")" 'BEGIN { printf "%.1fx\n", c / w }')"
+echo
+echo "| phase | cold s | warm s |"
+echo "|---|---|---|"
+# phases.txt: "NAME START" per phase; a phase lasts until the next starts.
+awk 'FNR == 1 { f++ } { name[f, FNR] = $1; t[f, FNR] = $2; n[f] = FNR }
+	END {
+		for (i = 1; i < n[1]; i++)
+			printf "| %s | %d | %d |\n", name[1, i], t[1, i + 1] - t[1, i], t[2, i + 1] - t[2, i]
+	}' "$out/cold.phases" "$out/warm.phases"
 echo
 for r in cold warm; do
 	echo "$r, per step (build s | boot s and accelerator):"

@@ -75,6 +75,7 @@ nsteps=$((${#patches[@]} + 1))
 [ -n "$last" ] && nsteps=2
 laststep=$((nsteps - 1))
 
+rm -rf "$results"/[0-9][0-9]-*
 rm -f "$results"/rows.txt "$results"/counts "$results"/table.md
 rows=$results/rows.txt
 : >"$rows"
@@ -96,27 +97,22 @@ row() {
 	*) fail=$((fail + 1)) ;;
 	esac
 }
-# in_budget SECONDS: true when there is no deadline or SECONDS more fit.
-in_budget() {
-	[ -z "$deadline" ] || [ $(($(date +%s) + $1)) -le "$deadline" ]
-}
-over_budget() { # NEED FILE...: write a SKIP with the reason into FILEs
-	local need=$1 left f
-	shift
-	left=$((deadline - $(date +%s)))
-	for f in "$@"; do
-		echo "SKIP time budget: ${left}s left before the deadline, this needs ~${need}s" >"$f"
-	done
-}
-
 # Worst cases measured on these 2 cores under load (README, "arm64"): a
 # cold build of the arm64 config, an incremental step, initramfs + boot.
 need_cold=1500 need_step=300 need_boot=600
+if [ -n "$deadline" ]; then
+	export HMMCI_DEADLINE=$deadline
+else
+	unset HMMCI_DEADLINE
+fi
 
 declare -A built
 step_dir() { printf '%s/%02d-%s' "$results" "$1" "$2"; }
+is_end() { [ "$1" -eq 0 ] || [ "$1" -eq $laststep ]; }
 
-build_step() { # I PS
+build_step() { # I PS: build; a step to boot also gets its initramfs and
+	# a copy of its Image, so that its boot does not depend on what the
+	# build dir holds by then
 	local i=$1 ps=$2 d out need flag=()
 	d=$(step_dir "$i" "$ps")
 	out=$HMMCI_BUILD/arm64-$ps
@@ -126,23 +122,34 @@ build_step() { # I PS
 	need=$need_step
 	[ -n "${built[$ps]:-}" ] || need=$need_cold
 	if ! in_budget $need; then
-		over_budget $need "$d/build" "$d/warnings"
+		budget_skip "arm64 $ps build of step $i" $need "$d/build" "$d/warnings"
 		return
 	fi
-	if "$HMMCI_TOP/scripts/build-arm64.sh" "$ps" "$out" "$d" "${flag[@]}" \
+	if ! "$HMMCI_TOP/scripts/build-arm64.sh" "$ps" "$out" "$d" "${flag[@]}" \
 		2>>"$d/errors.txt"; then
-		built[$ps]=1
-		sed -i "s/^PASS\$/PASS $(cat "$d/build_s")/" "$d/build"
-	else
 		[ -f "$d/build" ] || echo "FAIL see $d/errors.txt" >"$d/build"
 		echo "FAIL not built" >"$d/warnings"
+		return
+	fi
+	built[$ps]=1
+	sed -i "s/^PASS\$/PASS $(cat "$d/build_s")/" "$d/build"
+	[ $boot -eq 1 ] && is_end "$i" || return 0
+	excl=$HMMCI_TOP/ci/arm64/$ps/excluded.txt
+	if [ -f "$excl" ]; then
+		export HMMCI_EXCLUDED=$excl
+	else
+		unset HMMCI_EXCLUDED
+	fi
+	if "$HMMCI_TOP/scripts/build-initramfs.sh" "$out" "$d" 2>>"$d/errors.txt"; then
+		cp "$out/arch/arm64/boot/Image" "$d/Image"
+	else
+		echo "FAIL initramfs: see $d/errors.txt" >"$d/initramfs"
 	fi
 }
 
 boot_step() { # I PS
-	local i=$1 ps=$2 d out excl
+	local i=$1 ps=$2 d f
 	d=$(step_dir "$i" "$ps")
-	out=$HMMCI_BUILD/arm64-$ps
 	case $(cell "$d/build") in
 	PASS*) ;;
 	*)
@@ -152,21 +159,16 @@ boot_step() { # I PS
 		return
 		;;
 	esac
+	if [ -f "$d/initramfs" ]; then
+		cp "$d/initramfs" "$d/boot"
+		return
+	fi
 	if ! in_budget $need_boot; then
-		over_budget $need_boot "$d/boot" "$d/kunit" "$d/kselftest"
+		budget_skip "arm64 $ps boot of step $i" $need_boot "$d/boot" "$d/kunit" "$d/kselftest"
 		return
 	fi
-	excl=$HMMCI_TOP/ci/arm64/$ps/excluded.txt
-	if [ -f "$excl" ]; then
-		export HMMCI_EXCLUDED=$excl
-	else
-		unset HMMCI_EXCLUDED
-	fi
-	if ! "$HMMCI_TOP/scripts/build-initramfs.sh" "$out" "$d" 2>>"$d/errors.txt"; then
-		echo "FAIL initramfs: see $d/errors.txt" >"$d/boot"
-		return
-	fi
-	"$HMMCI_TOP/scripts/boot-arm64.sh" "$ps" "$out" "$d" 2>>"$d/errors.txt" || true
+	HMMCI_BOOT_TIMEOUT=$(boot_timeout "${HMMCI_BOOT_TIMEOUT:-1500}") \
+		"$HMMCI_TOP/scripts/boot-arm64.sh" "$ps" "$d/Image" "$d" 2>>"$d/errors.txt" || true
 }
 
 # Apply the series once (apply-patch.sh: a patch that does not apply stops
@@ -187,24 +189,49 @@ for ((i = 1; i < nsteps; i++)); do
 	subjects[i]=$("${wt[@]}" log --format=%s -1 HEAD)
 done
 
+build_steps() { # I...: build these steps, every page size
+	local i ps
+	for i in "$@"; do
+		"${wt[@]}" checkout -q --detach "${commits[i]}"
+		log "== arm64 step $i/$laststep: ${subjects[i]}"
+		for ps in "${sizes[@]}"; do
+			build_step "$i" "$ps"
+		done
+	done
+}
+boot_ends() {
+	local i ps
+	for i in "${end_steps[@]}"; do
+		# judge-boot.sh reads the applied patches from the worktree.
+		"${wt[@]}" checkout -q --detach "${commits[i]}"
+		log "== arm64 boot of step $i/$laststep: ${subjects[i]}"
+		for ps in "${sizes[@]}"; do
+			boot_step "$i" "$ps"
+		done
+	done
+}
+
 # The base and the last step first (the warnings baseline and the boots),
 # then the steps between: when the time budget runs short, what is
 # skipped is an intermediate build, not a boot.
-order=(0)
-[ $laststep -gt 0 ] && order+=("$laststep")
+end_steps=(0)
+[ $laststep -gt 0 ] && end_steps+=("$laststep")
+between=()
 if [ $ends -eq 0 ]; then
-	for ((i = 1; i < laststep; i++)); do order+=("$i"); done
+	for ((i = 1; i < laststep; i++)); do between+=("$i"); done
 fi
-for i in "${order[@]}"; do
-	"${wt[@]}" checkout -q --detach "${commits[i]}"
-	log "== arm64 step $i/$laststep: ${subjects[i]}"
+build_steps "${end_steps[@]}"
+[ $boot -eq 0 ] || boot_ends
+build_steps "${between[@]}"
+
+# Rows, in step order.
+for ((i = 0; i < nsteps; i++)); do
 	for ps in "${sizes[@]}"; do
-		build_step "$i" "$ps"
 		d=$(step_dir "$i" "$ps")
+		[ -d "$d" ] || continue
 		row "$(printf '%02d' "$i") $ps build" "$d/build"
 		row "$(printf '%02d' "$i") $ps warnings" "$d/warnings"
-		if [ $boot -eq 1 ] && { [ "$i" -eq 0 ] || [ "$i" -eq $laststep ]; }; then
-			boot_step "$i" "$ps"
+		if [ $boot -eq 1 ] && is_end "$i"; then
 			row "$(printf '%02d' "$i") $ps boot" "$d/boot"
 			row "$(printf '%02d' "$i") $ps kunit" "$d/kunit"
 			row "$(printf '%02d' "$i") $ps hmm-tests" "$d/kselftest"

@@ -10,11 +10,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	echo "usage: $0 PAGESIZE(4k|64k) OUTDIR RESULTDIR   (needs RESULTDIR/initramfs.cpio.gz)" >&2
+	echo "usage: $0 PAGESIZE(4k|64k) IMAGE RESULTDIR   (needs RESULTDIR/initramfs.cpio.gz)" >&2
 	exit 2
 }
 [ $# -eq 3 ] || usage
-ps=$1 out=$2 res=$3
+ps=$1 image=$2 res=$3
 qemu=qemu-system-aarch64
 need_cmd $qemu python3
 
@@ -44,7 +44,7 @@ mkdir -p "$guest"
 # architected one (QARMA) makes TCG several times slower.
 qcmd=($qemu -machine virt -cpu max,pauth-impdef=on -m 4G -smp 2 -nodefaults
 	-display none -no-reboot
-	-kernel "$out/arch/arm64/boot/Image" -initrd "$res/initramfs.cpio.gz"
+	-kernel "$image" -initrd "$res/initramfs.cpio.gz"
 	-append "$cmdline" -serial "file:$res/console.log" -nic none
 	-virtfs "local,path=$guest,mount_tag=results,security_model=none,id=results")
 printf '%q ' timeout "$limit" "${qcmd[@]}" >"$res/boot.cmd"

@@ -16,8 +16,11 @@ out=$1 res=$2
 qemu=qemu-system-x86_64
 need_cmd $qemu python3
 
+# KVM needs the CPU's virtualization extensions: in a VM whose CPUs show
+# neither vmx nor svm, /dev/kvm may open but no guest runs (QEMU aborts or
+# never prints a byte), so do not spend a 30 s attempt on it.
 kvm_usable() {
-	[ -r /dev/kvm ] && [ -w /dev/kvm ]
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo
 }
 
 accel=${HMMCI_ACCEL:-auto}
@@ -47,10 +50,10 @@ boot() {
 	local a=$1 t pid
 	if [ "$a" = kvm ]; then
 		aflags=(-accel kvm -cpu host)
-		limit=${HMMCI_BOOT_TIMEOUT:-600}
+		limit=$(boot_timeout "${HMMCI_BOOT_TIMEOUT:-600}")
 	else
 		aflags=(-accel tcg -cpu max)
-		limit=${HMMCI_BOOT_TIMEOUT:-1500}
+		limit=$(boot_timeout "${HMMCI_BOOT_TIMEOUT:-1500}")
 	fi
 	rm -rf "$guest" "$res/console.log"
 	mkdir -p "$guest"
@@ -97,4 +100,5 @@ if [ $rc -eq 99 ]; then
 	boot tcg || rc=$?
 fi
 
+echo "$rc $limit" >"$res/qemu_rc"
 exec "$HMMCI_TOP/scripts/judge-boot.sh" "$res" "$rc" "$limit"

@@ -145,7 +145,11 @@ if [ ${#progs[@]} -gt 0 ]; then
 	done
 fi
 chmod +x "$root/init" "$root"/suites/*
+# Byte for byte the same archive for the same files (no mtimes, no gzip
+# time stamp): run-series.sh reuses the boot of a step whose kernel image
+# and initramfs are those of the step before.
+find "$root" -exec touch -h -d @0 {} +
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible) |
-	gzip -1 >"$res/initramfs.cpio.gz"
+	gzip -n -1 >"$res/initramfs.cpio.gz"
 rm -rf "$root"
 log "initramfs: $(du -h "$res/initramfs.cpio.gz" | cut -f1)"

@@ -1,17 +1,26 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Build the objects of the given .c files with W=1, with gcc or clang, in a
-# separate output dir, and write their warnings (file + text) to OUTFILE.
-# Run once before and once after a step; compare-w1.sh diffs the two.
+# Build the objects of the given .c files with W=1 (or C=2, sparse), with
+# gcc or clang, in a separate output dir, and write each object's warnings
+# (file + text, see warning_keys) to OBJDIR/<object>.txt, with / in its
+# path written as %. make runs with --output-sync=target, so the lines of
+# one object (its "  CC" line, the compiler's and objtool's warnings) come
+# as one block and are told apart by that line; warnings of no object
+# (prepare) go to OBJDIR/_other.txt. OBJDIR/none: no object of this
+# config; OBJDIR/BUILD-FAILED: the build failed.
+#
+# run-series.sh builds, after step N, the objects of step N and of step
+# N+1: the second set is step N+1's "before", on the same tree, so it is
+# never built twice.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	echo "usage: $0 gcc|clang|sparse OUTFILE FILE.c..." >&2
+	echo "usage: $0 gcc|clang|sparse OBJDIR FILE.c..." >&2
 	exit 2
 }
 [ $# -ge 2 ] || usage
-cc=$1 outfile=$2
+cc=$1 objdir=$2
 shift 2
 case $cc in gcc | clang | sparse) ;; *) usage ;; esac
 flags=(W=1)
@@ -23,7 +32,8 @@ else
 fi
 main=$HMMCI_BUILD/x86_64
 mkdir -p "$out"
-: >"$outfile"
+rm -rf "$objdir"
+mkdir -p "$objdir"
 
 objs=()
 for f in "$@"; do
@@ -33,10 +43,9 @@ for f in "$@"; do
 	objs+=("${f%.c}.o")
 done
 if [ ${#objs[@]} -eq 0 ]; then
-	echo "no objects" >"$outfile.note"
+	echo "no objects" >"$objdir/none"
 	exit 0
 fi
-rm -f "$outfile.note"
 
 mk=(kmake)
 cfg=()
@@ -50,10 +59,31 @@ fi
 # date prints nothing).
 for o in "${objs[@]}"; do rm -f "$out/$o"; done
 log "w1/$cc: ${objs[*]}"
-if ! "${mk[@]}" "$out" -j"$(jobs_n)" "${flags[@]}" "${objs[@]}" >"$outfile.log" 2>&1; then
-	grep -m5 error "$outfile.log" >&2 || true
-	echo "BUILD-FAILED" >>"$outfile"
+if ! "${mk[@]}" "$out" -j"$(jobs_n)" --output-sync=target "${flags[@]}" "${objs[@]}" \
+	>"$objdir/build.log" 2>&1; then
+	grep -m5 error "$objdir/build.log" >&2 || true
+	echo "BUILD-FAILED" >"$objdir/BUILD-FAILED"
 	die "w1-$cc" "${objs[*]}" \
 		"make -C $HMMCI_WORKTREE O=$out ${flags[*]} ${objs[*]}" "${flags[*]} $cc build failed"
 fi
-warning_keys <"$outfile.log" >"$outfile"
+
+# Split the log at each "  CC ... OBJECT" line (CHECK for sparse).
+for o in "${objs[@]}"; do : >"$objdir/${o//\//%}.txt"; done
+awk -v dir="$objdir" -v wt="$HMMCI_WORKTREE" '
+	BEGIN { cur = dir "/_other.log" }
+	/^  (CC|CHECK) / {
+		o = $NF
+		sub("^" wt "/", "", o)
+		sub(/^\.\.\//, "", o)
+		sub(/\.c$/, ".o", o)
+		gsub("/", "%", o)
+		cur = dir "/" o ".log"
+	}
+	{ print > cur }' "$objdir/build.log"
+for l in "$objdir"/*.log; do
+	[ "$l" = "$objdir/build.log" ] && continue
+	warning_keys <"$l" >"${l%.log}.txt"
+	rm -f "$l"
+done
+touch "$objdir/_other.txt"
+printf '%s\n' "$@" >"$objdir/files"

@@ -51,6 +51,42 @@ run_logged() {
 	return $rc
 }
 
+# The time budget of the test command: test.sh sets HMMCI_DEADLINE (epoch
+# seconds); without it there is none. budget_left: the seconds left.
+budget_left() {
+	if [ -n "${HMMCI_DEADLINE:-}" ]; then
+		echo $((HMMCI_DEADLINE - $(date +%s)))
+	else
+		echo 999999
+	fi
+}
+# in_budget SECONDS: true when SECONDS more fit before the deadline.
+in_budget() {
+	[ "$(budget_left)" -ge "$1" ]
+}
+# budget_skip WHAT NEED FILE...: write "SKIP time budget: ..." into each
+# FILE and record WHAT in $HMMCI_BUDGET_LOG, for test.sh's last line.
+budget_skip() {
+	local what=$1 need=$2 f
+	shift 2
+	for f in "$@"; do
+		echo "SKIP time budget: $(budget_left)s left before the deadline, this needs ~${need}s" >"$f"
+	done
+	[ -z "${HMMCI_BUDGET_LOG:-}" ] || echo "$what" >>"$HMMCI_BUDGET_LOG"
+	log "time budget: skipped $what (needs ~${need}s, $(budget_left)s left)"
+}
+# boot_timeout LIMIT: LIMIT, or what is left of the budget when that is
+# less (at least 60 s): a hung guest cannot push the run past its limit.
+boot_timeout() {
+	local left
+	left=$(budget_left)
+	if [ "$left" -lt "$1" ]; then
+		echo $((left > 60 ? left : 60))
+	else
+		echo "$1"
+	fi
+}
+
 need_cmd() {
 	local c
 	for c in "$@"; do

@@ -29,20 +29,70 @@ for f in "${frags[@]}"; do
 	[ -f "$f" ] || die config "$f" "ls $f" "config fragment missing"
 done
 
+# Everything the result depends on: the fragments, the Kconfig files and
+# scripts/kconfig of the tree (committed and not), the compiler (Kconfig
+# probes it) and the make command line. When $out/.config was made from
+# the same, it is left as it is: three Kconfig runs and the option check
+# cost 5-20 s, and a step that touches no Kconfig file changes nothing.
+stamp=
+if git -C "$src" rev-parse -q --verify HEAD >/dev/null 2>&1; then
+	cc=gcc
+	[ -z "$HMMCI_CROSS_COMPILE" ] || cc=${HMMCI_CROSS_COMPILE}gcc
+	[[ " ${mk[*]} " != *" LLVM="* ]] || cc=clang$HMMCI_CLANG_SUFFIX
+	stamp=$({
+		echo "${mk[*]}"
+		"$cc" --version 2>&1 | head -n1
+		cat "${frags[@]}"
+		git -C "$src" ls-files -s -- ':(glob)**/Kconfig*' scripts/kconfig
+		git -C "$src" diff HEAD -- ':(glob)**/Kconfig*' scripts/kconfig
+	} | sha256sum | cut -c1-32)
+	if [ -f "$out/.config" ] && [ "$(cat "$out/.hmmci-config-stamp" 2>/dev/null)" = "$stamp" ]; then
+		exit 0
+	fi
+fi
+rm -f "$out/.hmmci-config-stamp"
+
 new=$out/.config.hmmci
 "${mk[@]}" -s KCONFIG_CONFIG=.config.hmmci tinyconfig >/dev/null
-(cd "$out" && "$src/scripts/kconfig/merge_config.sh" -m -O "$out" \
+# merge_config.sh writes OUTDIR/.config: not $out, whose .config must stay
+# untouched (and older than the build) unless the result differs.
+mrg=$out/.hmmci-merge
+rm -rf "$mrg"
+mkdir -p "$mrg"
+(cd "$out" && "$src/scripts/kconfig/merge_config.sh" -m -O "$mrg" \
 	"$new" "${frags[@]}" >"$out/merge_config.log" 2>&1) ||
 	die config "$out/merge_config.log" \
-		"scripts/kconfig/merge_config.sh -m -O $out $new ${frags[*]}" \
+		"scripts/kconfig/merge_config.sh -m -O $mrg $new ${frags[*]}" \
 		"merge_config.sh failed"
-mv "$out/.config" "$new"
+mv "$mrg/.config" "$new"
+rm -rf "$mrg"
 "${mk[@]}" -s KCONFIG_CONFIG=.config.hmmci olddefconfig >/dev/null
 
-missing=() absent=()
+# The value each option must have: the last fragment that sets it wins,
+# as in merge_config.sh (ci/arm64/modules.config turns y into m).
+declare -A want_of
+order=()
 while IFS= read -r line; do
 	case $line in CONFIG_*=*) ;; *) continue ;; esac
 	sym=${line%%=*}
+	[ -n "${want_of[$sym]+set}" ] || order+=("$sym")
+	want_of[$sym]=$line
+done < <(cat "${frags[@]}")
+
+# defined_in_tree SYM: the tree has a Kconfig entry for SYM (git grep when
+# it is a git tree: a recursive grep of the whole tree costs seconds).
+defined_in_tree() {
+	local re="^[[:space:]]*(menu)?config $1\$"
+	if [ -n "$stamp" ]; then
+		git -C "$src" grep -qE "$re" -- ':(glob)**/Kconfig*'
+	else
+		grep -rqsE "$re" --include='Kconfig*' "$src"
+	fi
+}
+
+missing=() absent=()
+for sym in "${order[@]}"; do
+	line=${want_of[$sym]}
 	sym=${sym#CONFIG_}
 	val=${line#*=}
 	got=$(grep -E "^(# )?CONFIG_$sym[= ]" "$new" || true)
@@ -50,13 +100,12 @@ while IFS= read -r line; do
 	[ "$val" = n ] && want="# CONFIG_$sym is not set"
 	[ "$got" = "$want" ] && continue
 	if [ "$val" = n ] && [ -z "$got" ]; then continue; fi
-	if ! grep -rqsE "^[[:space:]]*(menu)?config $sym\$" --include='Kconfig*' \
-		"$src"; then
+	if ! defined_in_tree "$sym"; then
 		absent+=("$sym")
 		continue
 	fi
 	missing+=("$line (got: ${got:-unset})")
-done < <(cat "${frags[@]}")
+done
 
 if [ ${#absent[@]} -gt 0 ]; then
 	log "config: not in this tree (yet): ${absent[*]}"
@@ -73,3 +122,4 @@ else
 	mv "$new" "$out/.config"
 	"${mk[@]}" -s olddefconfig >/dev/null
 fi
+[ -z "$stamp" ] || echo "$stamp" >"$out/.hmmci-config-stamp"

@@ -43,6 +43,7 @@ table=$res/table.md
 			[ "$c" = build ] && v="$v $(cat "$d/build_s" 2>/dev/null || echo -)"
 			[ "$c" = build ] && [ -f "$d/reused" ] && v="$v (reused)"
 			[ "$c" = boot ] && [ -f "$d/boot_s" ] && v="$v $(cat "$d/boot_s")s $(cat "$d/accel")"
+			[ "$c" = boot ] && [ -f "$d/boot-reused" ] && v="$v (boot of step $(cat "$d/boot-reused"), same image)"
 			row+=" | $v"
 		done
 		echo "$row |"

@@ -13,6 +13,7 @@ usage() {
 	usage: $0 [--tree DIR --base REV] [--series FILE] [--results DIR]
 	          [--quick] [--no-boot] [--no-setup]
 	          [--list-steps | --step N | --steps A..B] [--reuse] [--force]
+	          [--no-bench]
 	  --tree DIR --base REV  use your own kernel git tree and base commit
 	                         (default: Debian's 7.3.4 source, tag v7.3.4)
 	  --series FILE          quilt-style list (default: $HMMCI_TOP/series)
@@ -29,6 +30,10 @@ usage() {
 	                         passed (default with --step/--steps)
 	  --force                rerun every step, never reuse (results of steps
 	                         that pass are still stored)
+	  --no-bench             no benchmarks in the guest of the last step
+	                         (prove-tests.sh: its last step is a proof)
+	  with HMMCI_DEADLINE (test.sh's time budget), a step that cannot be
+	  built and booted before it is a SKIP row saying so
 	  results are stored in \$HMMCI_CACHE/results/KEY, KEY = sha of the step's
 	  tree, its parent's tree, the patch, the config fragments, the harness
 	  version and the mode (quick/boot)
@@ -37,7 +42,7 @@ usage() {
 }
 
 tree= base= series=$HMMCI_TOP/series results=$HMMCI_TOP/results/series patchdir=
-quick=0 boot=1 setup=1
+quick=0 boot=1 setup=1 bench=1
 list=0 first= last= reuse= force=0
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -55,6 +60,7 @@ while [ $# -gt 0 ]; do
 		first=$((10#${2%%..*})) last=$((10#${2##*..})); shift ;;
 	--reuse) reuse=1 ;;
 	--force) force=1 ;;
+	--no-bench) bench=0 ;;
 	*) usage ;;
 	esac
 	shift
@@ -154,6 +160,38 @@ touched_c() {
 	sed -nE 's#^\+\+\+ b/(.*\.c)$#\1#p' "$1" | sort -u
 }
 
+# W=1 results per object (build-w1.sh): w1_covers OBJDIR FILE.c...: OBJDIR
+# was built for all of these files; w1_set OBJDIR OUTFILE FILE.c...: their
+# warnings as one set in OUTFILE (OUTFILE.note when this config builds
+# none of them).
+w1_covers() {
+	local dir=$1 f
+	shift
+	[ -f "$dir/files" ] && [ ! -f "$dir/BUILD-FAILED" ] || return 1
+	for f in "$@"; do
+		grep -qxF "$f" "$dir/files" || return 1
+	done
+}
+w1_set() {
+	local dir=$1 outfile=$2 f o any=0
+	shift 2
+	rm -f "$outfile" "$outfile.note"
+	if [ -f "$dir/BUILD-FAILED" ]; then
+		echo BUILD-FAILED >"$outfile"
+		return
+	fi
+	{
+		cat "$dir/_other.txt" 2>/dev/null || true
+		for f in "$@"; do
+			o=${f%.c}.o
+			[ -f "$dir/${o//\//%}.txt" ] || continue
+			any=1
+			cat "$dir/${o//\//%}.txt"
+		done
+		[ $any -eq 1 ] || echo "no objects" >"$outfile.note"
+	} | sort -u >"$outfile"
+}
+
 w1_compare() { # KIND STEPDIR: before/after warnings of the touched objects
 	local kind=$1 d=$2 n
 	if [ -f "$d/w1-$kind-after.txt.note" ] || [ ! -f "$d/w1-$kind-after.txt" ]; then
@@ -190,6 +228,27 @@ build_and_boot() { # STEPDIR [--base] [TARGETS...]
 		echo "FAIL initramfs: $(tail -n4 "$d/errors.txt" | head -n1)" >"$d/boot"
 		return 1
 	fi
+	# What the guest sees: the kernel image, the initramfs (built byte
+	# for byte reproducible) and the boot settings. A step whose inputs
+	# are those of the step booted before it (documentation, a patch
+	# that changes nothing this config builds) reuses that boot's console
+	# and guest results, judged again for this step.
+	{
+		sha256sum <"$out/arch/x86/boot/bzImage"
+		sha256sum <"$d/initramfs.cpio.gz"
+		echo "${HMMCI_COHERENT:-0} ${HMMCI_CMDLINE:-} ${HMMCI_HOSTROOT:-1}"
+	} | sha256sum | cut -c1-24 >"$d/boot-inputs"
+	if [ -n "$last_boot" ] && [ -f "$last_boot/qemu_rc" ] &&
+		cmp -s "$last_boot/boot-inputs" "$d/boot-inputs"; then
+		log "boot: kernel image and initramfs identical to step $(basename "$last_boot"): its boot is reused, judged for this step"
+		rm -rf "$d/guest"
+		cp -a "$last_boot"/{console.log,qemu.log,guest,accel,boot_s,boot.cmd,qemu_rc} "$d/"
+		basename "$last_boot" >"$d/boot-reused"
+		read -r qrc qlimit <"$d/qemu_rc"
+		"$HMMCI_TOP/scripts/judge-boot.sh" "$d" "$qrc" "$qlimit" || return 1
+		return 0
+	fi
+	last_boot=$d
 	"$HMMCI_TOP/scripts/boot-test.sh" "$out" "$d" || return 1
 	# The accelerator that worked is kept for the following steps.
 	[ -f "$d/accel" ] && export HMMCI_ACCEL=$(cat "$d/accel")
@@ -215,6 +274,10 @@ predict_tree() { # TREE PATCH: the tree after PATCH on TREE (git apply on a
 	rm -f "$idx"
 }
 
+bench_at() { # I: 1 when the guest of step I runs the benchmarks
+	[ $bench -eq 1 ] && [ "$1" -eq ${#patches[@]} ] && [ "$1" -gt 0 ] && echo 1 || echo 0
+}
+
 key_of() { # I: the key of step I, or nothing when its tree is unknown
 	local i=$1 parent=none patch=none
 	[ -n "${trees[$i]}" ] || return 0
@@ -225,7 +288,7 @@ key_of() { # I: the key of step I, or nothing when its tree is unknown
 	fi
 	printf '%s\n' "tree ${trees[$i]}" "parent $parent" "patch $patch" \
 		"config $chash" "harness $hver" "mode $mode" \
-		"bench $([ "$i" -eq ${#patches[@]} ] && [ "$i" -gt 0 ] && echo 1 || echo 0)" |
+		"bench $(bench_at "$i")" |
 		sha256sum | cut -c1-24
 }
 
@@ -266,6 +329,16 @@ for p in "${patches[@]}"; do
 	trees+=("$(predict_tree "${trees[-1]}" "$p")")
 done
 
+# step_need: the seconds a step may take here, worst cases measured on
+# 2 cores (README, "CI time"): a cold build of the test config or an
+# incremental one, with W=1 and the boot (TCG, the benchmarks included).
+step_need() {
+	local n=240
+	[ -f "$out/vmlinux" ] || n=1500
+	[ $boot -eq 0 ] || n=$((n + 360))
+	echo $n
+}
+
 bootwhy=
 [ $quick -eq 1 ] && bootwhy="--quick: objects only"
 [ $quick -eq 0 ] && [ $boot -eq 0 ] && bootwhy="--no-boot"
@@ -302,7 +375,10 @@ if [ "$first" -gt 0 ]; then
 	fi
 fi
 
-stop=0
+stop=0 last_boot=
+# W=1 results of the step before (build-w1.sh's object dirs), by compiler.
+declare -A w1_prev
+w1_step=
 for i in $(seq "$first" "$last"); do
 	d=$results/$(printf '%02d' "$i")
 	mkdir -p "$d"
@@ -315,6 +391,11 @@ for i in $(seq "$first" "$last"); do
 		fi
 		echo "(base) $base" >"$d/subject"
 		echo "PASS" >"$d/apply"
+		need=$(step_need)
+		if ! in_budget "$need"; then
+			budget_skip "x86_64 step 00" "$need" "$d/build" "$d/boot"
+			continue
+		fi
 		if [ $quick -eq 1 ] && [ -f "$out/.hmmci-warnings-base" ] &&
 			[ "$(cat "$out/.hmmci-base-tree")" = "$("${wt[@]}" rev-parse HEAD^{tree})" ]; then
 			cp "$out/.hmmci-warnings-base" "$out/.hmmci-warnings"
@@ -338,11 +419,37 @@ for i in $(seq "$first" "$last"); do
 		echo "$subj" >"$d/subject"
 		continue
 	fi
+	need=$(step_need)
+	if ! in_budget "$need"; then
+		# Applied all the same: the worktree ends at the tip of the
+		# series, which check-series.sh reads.
+		if "$HMMCI_TOP/scripts/apply-patch.sh" "$p" 2>"$d/apply.log"; then
+			echo PASS >"$d/apply"
+			budget_skip "x86_64 step $(basename "$d")" "$need" "$d/build" "$d/boot"
+			continue
+		fi
+		cat "$d/apply.log" >&2
+		echo "FAIL $(sed -n 's/^  file: *//p' "$d/apply.log")" >"$d/apply"
+		stop=1
+		break
+	fi
 	mapfile -t cfiles < <(touched_c "$p")
+	# The next step's files: built with W=1 after this step, they are
+	# its "before" (the same tree), so that no tree is built twice.
+	nfiles=()
+	[ "$i" -lt ${#patches[@]} ] && mapfile -t nfiles < <(touched_c "${patches[$i]}")
 	if [ $quick -eq 0 ] && [ ${#cfiles[@]} -gt 0 ]; then
 		for kind in gcc clang ${sparse_kind:-}; do
-			"$HMMCI_TOP/scripts/build-w1.sh" "$kind" "$d/w1-$kind-before.txt" \
-				"${cfiles[@]}" 2>>"$d/errors.txt" || true
+			bdir=
+			[ "$w1_step" != $((i - 1)) ] || bdir=${w1_prev[$kind]:-}
+			if [ -z "$bdir" ] || ! w1_covers "$bdir" "${cfiles[@]}"; then
+				bdir=$d/w1-$kind-before.d
+				"$HMMCI_TOP/scripts/build-w1.sh" "$kind" "$bdir" \
+					"${cfiles[@]}" 2>>"$d/errors.txt" || true
+			else
+				echo "$bdir" >"$d/w1-$kind-before.from"
+			fi
+			w1_set "$bdir" "$d/w1-$kind-before.txt" "${cfiles[@]}"
 		done
 	fi
 	if ! "$HMMCI_TOP/scripts/apply-patch.sh" "$p" 2>"$d/apply.log"; then
@@ -383,8 +490,7 @@ for i in $(seq "$first" "$last"); do
 
 	# The benchmarks (hmm huge page mode, RDMA ODP over hugetlb) run in the
 	# guest of the last step only.
-	HMMCI_BENCH=0
-	[ "$i" -eq ${#patches[@]} ] && HMMCI_BENCH=1
+	HMMCI_BENCH=$(bench_at "$i")
 	export HMMCI_BENCH
 
 	targets=()
@@ -394,11 +500,15 @@ for i in $(seq "$first" "$last"); do
 	fi
 	build_and_boot "$d" "$out" "$d" "${targets[@]}" || true
 	if [ $quick -eq 0 ] && [ ${#cfiles[@]} -gt 0 ] && [ "$(cut -d' ' -f1 "$d/build")" = PASS ]; then
+		mapfile -t both < <(printf '%s\n' "${cfiles[@]}" "${nfiles[@]}" | sort -u)
 		for kind in gcc clang ${sparse_kind:-}; do
-			"$HMMCI_TOP/scripts/build-w1.sh" "$kind" "$d/w1-$kind-after.txt" \
-				"${cfiles[@]}" 2>>"$d/errors.txt" || true
+			"$HMMCI_TOP/scripts/build-w1.sh" "$kind" "$d/w1-$kind.d" \
+				"${both[@]}" 2>>"$d/errors.txt" || true
+			w1_set "$d/w1-$kind.d" "$d/w1-$kind-after.txt" "${cfiles[@]}"
 			w1_compare "$kind" "$d"
+			w1_prev[$kind]=$d/w1-$kind.d
 		done
+		w1_step=$i
 	fi
 	store_row "$d" "$key" 0
 done

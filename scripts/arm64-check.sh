@@ -189,24 +189,16 @@ for ((i = 1; i < nsteps; i++)); do
 	subjects[i]=$("${wt[@]}" log --format=%s -1 HEAD)
 done
 
-build_steps() { # I...: build these steps, every page size
-	local i ps
+for_steps() { # WHAT FUNCTION I...: check out each step I (judge-boot.sh
+	# reads the applied patches from the worktree), then FUNCTION I PS for
+	# every page size
+	local what=$1 fn=$2 i ps
+	shift 2
 	for i in "$@"; do
 		"${wt[@]}" checkout -q --detach "${commits[i]}"
-		log "== arm64 step $i/$laststep: ${subjects[i]}"
+		log "== arm64 $what of step $i/$laststep: ${subjects[i]}"
 		for ps in "${sizes[@]}"; do
-			build_step "$i" "$ps"
-		done
-	done
-}
-boot_ends() {
-	local i ps
-	for i in "${end_steps[@]}"; do
-		# judge-boot.sh reads the applied patches from the worktree.
-		"${wt[@]}" checkout -q --detach "${commits[i]}"
-		log "== arm64 boot of step $i/$laststep: ${subjects[i]}"
-		for ps in "${sizes[@]}"; do
-			boot_step "$i" "$ps"
+			"$fn" "$i" "$ps"
 		done
 	done
 }
@@ -220,9 +212,9 @@ between=()
 if [ $ends -eq 0 ]; then
 	for ((i = 1; i < laststep; i++)); do between+=("$i"); done
 fi
-build_steps "${end_steps[@]}"
-[ $boot -eq 0 ] || boot_ends
-build_steps "${between[@]}"
+for_steps build build_step "${end_steps[@]}"
+[ $boot -eq 0 ] || for_steps boot boot_step "${end_steps[@]}"
+for_steps build build_step "${between[@]}"
 
 # Rows, in step order.
 for ((i = 0; i < nsteps; i++)); do

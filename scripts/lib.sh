@@ -17,6 +17,13 @@ HMMCI_WORKTREE=${HMMCI_WORKTREE:-$HMMCI_BASE_TREE}
 HMMCI_BUILD=${HMMCI_BUILD:-$HMMCI_CACHE/build}
 HMMCI_CLANG_SUFFIX=${HMMCI_CLANG_SUFFIX:--19}
 export CCACHE_DIR=${CCACHE_DIR:-$HMMCI_CACHE/ccache}
+# ccache's depend mode: on a miss, ccache otherwise runs the preprocessor
+# once more only to hash its output, and a kernel file preprocesses to
+# megabytes (mm/hmm.c: 3.3 MB, half of its compile time). Measured on one
+# object, cold: no ccache 0.60 s, ccache 0.86 s, depend mode 0.66 s. Hits
+# come from the compiler's own -MMD dependency list (kbuild's
+# -Wp,-MMD,...), as in direct mode.
+export CCACHE_DEPEND=${CCACHE_DEPEND:-1}
 
 hmmci_t0=${hmmci_t0:-$(date +%s)}
 export hmmci_t0

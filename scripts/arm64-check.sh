@@ -167,8 +167,7 @@ boot_step() { # I PS
 		budget_skip "arm64 $ps boot of step $i" $need_boot "$d/boot" "$d/kunit" "$d/kselftest"
 		return
 	fi
-	HMMCI_BOOT_TIMEOUT=$(boot_timeout "${HMMCI_BOOT_TIMEOUT:-1500}") \
-		"$HMMCI_TOP/scripts/boot-arm64.sh" "$ps" "$d/Image" "$d" 2>>"$d/errors.txt" || true
+	"$HMMCI_TOP/scripts/boot-arm64.sh" "$ps" "$d/Image" "$d" 2>>"$d/errors.txt" || true
 }
 
 # Apply the series once (apply-patch.sh: a patch that does not apply stops

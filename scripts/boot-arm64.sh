@@ -37,7 +37,12 @@ esac
 cmdline+=" ${HMMCI_CMDLINE:-}"
 
 guest=$res/guest
-limit=${HMMCI_BOOT_TIMEOUT:-1500}
+# The time budget may cut the timeout: a guest stopped by that cut is a
+# budget skip (judge-boot.sh), not a hang.
+full=${HMMCI_BOOT_TIMEOUT:-1500}
+limit=$(boot_timeout "$full")
+capped=0
+[ "$limit" -ge "$full" ] || capped=1
 rm -rf "$guest" "$res/console.log"
 mkdir -p "$guest"
 # -cpu max with the IMPDEF pointer authentication algorithm: the
@@ -57,4 +62,4 @@ timeout "$limit" "${qcmd[@]}" >"$res/qemu.log" 2>&1 || rc=$?
 echo $(($(date +%s) - t)) >"$res/boot_s"
 log "boot: qemu exit $rc after $(cat "$res/boot_s")s"
 
-exec "$HMMCI_TOP/scripts/judge-boot.sh" "$res" "$rc" "$limit"
+exec "$HMMCI_TOP/scripts/judge-boot.sh" "$res" "$rc" "$limit" "$capped"

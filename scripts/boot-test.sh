@@ -50,11 +50,16 @@ boot() {
 	local a=$1 t pid
 	if [ "$a" = kvm ]; then
 		aflags=(-accel kvm -cpu host)
-		limit=$(boot_timeout "${HMMCI_BOOT_TIMEOUT:-600}")
+		full=${HMMCI_BOOT_TIMEOUT:-600}
 	else
 		aflags=(-accel tcg -cpu max)
-		limit=$(boot_timeout "${HMMCI_BOOT_TIMEOUT:-1500}")
+		full=${HMMCI_BOOT_TIMEOUT:-1500}
 	fi
+	# The time budget may cut the timeout: a guest stopped by that cut
+	# is a budget skip (judge-boot.sh), not a hang.
+	limit=$(boot_timeout "$full")
+	capped=0
+	[ "$limit" -ge "$full" ] || capped=1
 	rm -rf "$guest" "$res/console.log"
 	mkdir -p "$guest"
 	qcmd=($qemu "${aflags[@]}" -m 6G -smp 2 -nodefaults -display none -no-reboot
@@ -100,5 +105,5 @@ if [ $rc -eq 99 ]; then
 	boot tcg || rc=$?
 fi
 
-echo "$rc $limit" >"$res/qemu_rc"
-exec "$HMMCI_TOP/scripts/judge-boot.sh" "$res" "$rc" "$limit"
+echo "$rc $limit $capped" >"$res/qemu_rc"
+exec "$HMMCI_TOP/scripts/judge-boot.sh" "$res" "$rc" "$limit" "$capped"

@@ -5,9 +5,11 @@
 # (file + text, see warning_keys) to OBJDIR/<object>.txt, with / in its
 # path written as %. make runs with --output-sync=target, so the lines of
 # one object (its "  CC" line, the compiler's and objtool's warnings) come
-# as one block and are told apart by that line; warnings of no object
-# (prepare) go to OBJDIR/_other.txt. OBJDIR/none: no object of this
-# config; OBJDIR/BUILD-FAILED: the build failed.
+# as one block and are told apart by that line; what other recipes print
+# (prepare) is no object's. make -k: an object that failed has the line
+# BUILD-FAILED in its file and the others are still built.
+# OBJDIR/none: no object of this config; OBJDIR/BUILD-FAILED: nothing
+# could be built (the config step failed).
 #
 # run-series.sh builds, after step N, the objects of step N and of step
 # N+1: the second set is step N+1's "before", on the same tree, so it is
@@ -34,6 +36,8 @@ main=$HMMCI_BUILD/x86_64
 mkdir -p "$out"
 rm -rf "$objdir"
 mkdir -p "$objdir"
+# Whatever stops this script before the objects are filed marks the dir.
+trap '[ -f "$objdir/files" ] || [ -f "$objdir/none" ] || echo BUILD-FAILED >"$objdir/BUILD-FAILED"' EXIT
 
 objs=()
 for f in "$@"; do
@@ -59,31 +63,44 @@ fi
 # date prints nothing).
 for o in "${objs[@]}"; do rm -f "$out/$o"; done
 log "w1/$cc: ${objs[*]}"
-if ! "${mk[@]}" "$out" -j"$(jobs_n)" --output-sync=target "${flags[@]}" "${objs[@]}" \
-	>"$objdir/build.log" 2>&1; then
-	grep -m5 error "$objdir/build.log" >&2 || true
-	echo "BUILD-FAILED" >"$objdir/BUILD-FAILED"
-	die "w1-$cc" "${objs[*]}" \
-		"make -C $HMMCI_WORKTREE O=$out ${flags[*]} ${objs[*]}" "${flags[*]} $cc build failed"
-fi
+mrc=0
+"${mk[@]}" "$out" -k -j"$(jobs_n)" --output-sync=target "${flags[@]}" "${objs[@]}" \
+	>"$objdir/build.log" 2>&1 || mrc=$?
 
-# Split the log at each "  CC ... OBJECT" line (CHECK for sparse).
-for o in "${objs[@]}"; do : >"$objdir/${o//\//%}.txt"; done
+# Split the log at each "  CC ... OBJECT" line (CHECK for sparse) of a
+# requested object; the blocks of other recipes go to _discard.
+printf '%s\n' "${objs[@]}" >"$objdir/objects"
 awk -v dir="$objdir" -v wt="$HMMCI_WORKTREE" '
-	BEGIN { cur = dir "/_other.log" }
-	/^  (CC|CHECK) / {
+	FNR == NR { want[$0] = 1; next }
+	FNR == 1 { cur = dir "/_discard.log" }
+	/^  (CC|CHECK)( \[M\])? / {
 		o = $NF
 		sub("^" wt "/", "", o)
 		sub(/^\.\.\//, "", o)
 		sub(/\.c$/, ".o", o)
-		gsub("/", "%", o)
-		cur = dir "/" o ".log"
+		if (o in want) {
+			gsub("/", "%", o)
+			cur = dir "/" o ".log"
+		} else {
+			cur = dir "/_discard.log"
+		}
 	}
-	{ print > cur }' "$objdir/build.log"
-for l in "$objdir"/*.log; do
-	[ "$l" = "$objdir/build.log" ] && continue
+	{ print > cur }' "$objdir/objects" "$objdir/build.log"
+rm -f "$objdir/_discard.log"
+failed=()
+for o in "${objs[@]}"; do
+	l=$objdir/${o//\//%}.log
+	touch "$l"
 	warning_keys <"$l" >"${l%.log}.txt"
 	rm -f "$l"
+	if [ $mrc -ne 0 ] && [ ! -f "$out/$o" ]; then
+		echo BUILD-FAILED >>"${l%.log}.txt"
+		failed+=("$o")
+	fi
 done
-touch "$objdir/_other.txt"
 printf '%s\n' "$@" >"$objdir/files"
+if [ $mrc -ne 0 ]; then
+	grep -m5 error "$objdir/build.log" >&2 || true
+	die "w1-$cc" "${failed[*]:-${objs[*]}}" \
+		"make -C $HMMCI_WORKTREE O=$out ${flags[*]} ${objs[*]}" "${flags[*]} $cc build failed"
+fi

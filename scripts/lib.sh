@@ -79,7 +79,10 @@ budget_skip() {
 	for f in "$@"; do
 		echo "SKIP time budget: $(budget_left)s left before the deadline, this needs ~${need}s" >"$f"
 	done
-	[ -z "${HMMCI_BUDGET_LOG:-}" ] || echo "$what" >>"$HMMCI_BUDGET_LOG"
+	# HMMCI_BUDGET_PART: which run this is (prove-tests.sh runs the
+	# series CI again), so that the last line tells the steps apart.
+	[ -z "${HMMCI_BUDGET_LOG:-}" ] ||
+		echo "${HMMCI_BUDGET_PART:+$HMMCI_BUDGET_PART: }$what" >>"$HMMCI_BUDGET_LOG"
 	log "time budget: skipped $what (needs ~${need}s, $(budget_left)s left)"
 }
 # boot_timeout LIMIT: LIMIT, or what is left of the budget when that is

@@ -31,11 +31,13 @@ done
 
 # Everything the result depends on: the fragments, the Kconfig files and
 # scripts/kconfig of the tree (committed and not), the compiler (Kconfig
-# probes it) and the make command line. When $out/.config was made from
-# the same, it is left as it is: three Kconfig runs and the option check
-# cost 5-20 s, and a step that touches no Kconfig file changes nothing.
+# probes it) and the make command line, and the .config made from them
+# (edited by hand since, it is made again). When $out/.config was made
+# from the same, it is left as it is: three Kconfig runs and the option
+# check cost 5-20 s, and a step that touches no Kconfig file changes
+# nothing. Only for a git tree of its own (the stamp reads its index).
 stamp=
-if git -C "$src" rev-parse -q --verify HEAD >/dev/null 2>&1; then
+if [ "$(git -C "$src" rev-parse --show-toplevel 2>/dev/null)" = "$(realpath "$src")" ]; then
 	cc=gcc
 	[ -z "$HMMCI_CROSS_COMPILE" ] || cc=${HMMCI_CROSS_COMPILE}gcc
 	[[ " ${mk[*]} " != *" LLVM="* ]] || cc=clang$HMMCI_CLANG_SUFFIX
@@ -43,10 +45,13 @@ if git -C "$src" rev-parse -q --verify HEAD >/dev/null 2>&1; then
 		echo "${mk[*]}"
 		"$cc" --version 2>&1 | head -n1
 		cat "${frags[@]}"
-		git -C "$src" ls-files -s -- ':(glob)**/Kconfig*' scripts/kconfig
-		git -C "$src" diff HEAD -- ':(glob)**/Kconfig*' scripts/kconfig
+		git -C "$src" ls-files -s -- ':(glob)**/Kconfig*' scripts/kconfig \
+			kernel/configs ':(glob)arch/*/configs/tiny.config'
+		git -C "$src" diff HEAD -- ':(glob)**/Kconfig*' scripts/kconfig \
+			kernel/configs ':(glob)arch/*/configs/tiny.config'
 	} | sha256sum | cut -c1-32)
-	if [ -f "$out/.config" ] && [ "$(cat "$out/.hmmci-config-stamp" 2>/dev/null)" = "$stamp" ]; then
+	if [ -f "$out/.config" ] &&
+		[ "$(cat "$out/.hmmci-config-stamp" 2>/dev/null)" = "$stamp $(sha256sum <"$out/.config" | cut -c1-32)" ]; then
 		exit 0
 	fi
 fi
@@ -122,4 +127,4 @@ else
 	mv "$new" "$out/.config"
 	"${mk[@]}" -s olddefconfig >/dev/null
 fi
-[ -z "$stamp" ] || echo "$stamp" >"$out/.hmmci-config-stamp"
+[ -z "$stamp" ] || echo "$stamp $(sha256sum <"$out/.config" | cut -c1-32)" >"$out/.hmmci-config-stamp"

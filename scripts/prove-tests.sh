@@ -41,7 +41,8 @@ while IFS= read -r subject; do
 	# --reuse: the base row of the series run (same tree, config and
 	# harness) is copied, not built and booted again; --no-bench: the
 	# proof is this run's last step, but no place for the benchmarks.
-	"$HMMCI_TOP/scripts/run-series.sh" --no-setup --reuse --no-bench \
+	HMMCI_BUDGET_PART="proof $i" \
+		"$HMMCI_TOP/scripts/run-series.sh" --no-setup --reuse --no-bench \
 		--series "$d/series" --patches "$HMMCI_TOP/patches" --results "$d/run" || rc=$?
 	if [ -f "$d/run/counts" ]; then
 		read -r p1 f1 s1 <"$d/run/counts"

@@ -165,11 +165,13 @@ touched_c() {
 # warnings as one set in OUTFILE (OUTFILE.note when this config builds
 # none of them).
 w1_covers() {
-	local dir=$1 f
+	local dir=$1 f o
 	shift
 	[ -f "$dir/files" ] && [ ! -f "$dir/BUILD-FAILED" ] || return 1
 	for f in "$@"; do
 		grep -qxF "$f" "$dir/files" || return 1
+		o=${f%.c}.o
+		! grep -qx BUILD-FAILED "$dir/${o//\//%}.txt" 2>/dev/null || return 1
 	done
 }
 w1_set() {
@@ -181,7 +183,6 @@ w1_set() {
 		return
 	fi
 	{
-		cat "$dir/_other.txt" 2>/dev/null || true
 		for f in "$@"; do
 			o=${f%.c}.o
 			[ -f "$dir/${o//\//%}.txt" ] || continue
@@ -239,13 +240,14 @@ build_and_boot() { # STEPDIR [--base] [TARGETS...]
 		echo "${HMMCI_COHERENT:-0} ${HMMCI_CMDLINE:-} ${HMMCI_HOSTROOT:-1}"
 	} | sha256sum | cut -c1-24 >"$d/boot-inputs"
 	if [ -n "$last_boot" ] && [ -f "$last_boot/qemu_rc" ] &&
+		[ "$(cut -d' ' -f3 "$last_boot/qemu_rc")" = 0 ] &&
 		cmp -s "$last_boot/boot-inputs" "$d/boot-inputs"; then
 		log "boot: kernel image and initramfs identical to step $(basename "$last_boot"): its boot is reused, judged for this step"
 		rm -rf "$d/guest"
 		cp -a "$last_boot"/{console.log,qemu.log,guest,accel,boot_s,boot.cmd,qemu_rc} "$d/"
 		basename "$last_boot" >"$d/boot-reused"
-		read -r qrc qlimit <"$d/qemu_rc"
-		"$HMMCI_TOP/scripts/judge-boot.sh" "$d" "$qrc" "$qlimit" || return 1
+		read -r qrc qlimit qcapped <"$d/qemu_rc"
+		"$HMMCI_TOP/scripts/judge-boot.sh" "$d" "$qrc" "$qlimit" "$qcapped" || return 1
 		return 0
 	fi
 	last_boot=$d
@@ -261,7 +263,17 @@ build_and_boot() { # STEPDIR [--base] [TARGETS...]
 rcache=$HMMCI_CACHE/results
 hver=$(harness_version)
 chash=$(config_hash)
+# The mode: what else a row depends on, the guest's settings and the
+# tools (compilers, QEMU, the guest's userspace from the host's packages).
+tools=$({
+	gcc --version | head -n1
+	"clang$HMMCI_CLANG_SUFFIX" --version | head -n1
+	qemu-system-x86_64 --version | head -n1
+	dpkg-query -W rdma-core python3-pyverbs ibverbs-providers libibverbs-dev \
+		busybox-static 2>/dev/null || true
+} | sha256sum | cut -c1-12)
 mode="quick=$quick boot=$boot hostroot=${HMMCI_HOSTROOT:-1} clang=$HMMCI_CLANG_SUFFIX sparse=${sparse_kind:-none}"
+mode+=" suites=${HMMCI_SUITES:-all} cmdline=${HMMCI_CMDLINE:-} coherent=${HMMCI_COHERENT:-0} tools=$tools"
 
 predict_tree() { # TREE PATCH: the tree after PATCH on TREE (git apply on a
 	# scratch index, the worktree is not touched), or nothing
@@ -332,9 +344,13 @@ done
 # step_need: the seconds a step may take here, worst cases measured on
 # 2 cores (README, "CI time"): a cold build of the test config or an
 # incremental one, with W=1 and the boot (TCG, the benchmarks included).
-step_need() {
+step_need() { # [base]: the base of a lineage not built here is a full build
 	local n=240
 	[ -f "$out/vmlinux" ] || n=1500
+	if [ "${1:-}" = base ] &&
+		[ "$(cat "$out/.hmmci-base-tree" 2>/dev/null)" != "$("${wt[@]}" rev-parse HEAD^{tree})" ]; then
+		n=1500
+	fi
 	[ $boot -eq 0 ] || n=$((n + 360))
 	echo $n
 }
@@ -391,7 +407,7 @@ for i in $(seq "$first" "$last"); do
 		fi
 		echo "(base) $base" >"$d/subject"
 		echo "PASS" >"$d/apply"
-		need=$(step_need)
+		need=$(step_need base)
 		if ! in_budget "$need"; then
 			budget_skip "x86_64 step 00" "$need" "$d/build" "$d/boot"
 			continue
@@ -437,7 +453,7 @@ for i in $(seq "$first" "$last"); do
 	# The next step's files: built with W=1 after this step, they are
 	# its "before" (the same tree), so that no tree is built twice.
 	nfiles=()
-	[ "$i" -lt ${#patches[@]} ] && mapfile -t nfiles < <(touched_c "${patches[$i]}")
+	[ "$i" -lt "$last" ] && mapfile -t nfiles < <(touched_c "${patches[$i]}")
 	if [ $quick -eq 0 ] && [ ${#cfiles[@]} -gt 0 ]; then
 		for kind in gcc clang ${sparse_kind:-}; do
 			bdir=

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # The harness tests itself: a step that breaks the build of mm/hmm.c, a
 # patch that does not apply and a step with a new warning must each be
-# caught and named. Fixtures: ci/selftest/*/. Builds only the touched
+# caught and named, and a run with no time left must skip its steps,
+# saying so, instead of building them. Fixtures: ci/selftest/*/. Builds only the touched
 # objects (--quick), so it takes seconds on a warm build dir.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -16,7 +17,7 @@ pass=0 fail=0
 # Three --quick runs of one step each: seconds on a warm build dir.
 if ! in_budget 300; then
 	budget_skip "harness self-tests" 300 "$res/budget"
-	echo "0 0 3" >"$res/counts"
+	echo "0 0 4" >"$res/counts"
 	echo "selftest: SKIPPED ($(cat "$res/budget"))"
 	exit 0
 fi
@@ -31,10 +32,13 @@ check() { # NAME VERDICT REASON
 	fi
 }
 
-run() { # CASE: run the series CI on the fixture, output in $res/CASE.log
-	local rc=0
-	"$HMMCI_TOP/scripts/run-series.sh" --quick --no-setup \
-		--series "$fx/$1/series" --results "$res/$1" >"$res/$1.log" 2>&1 || rc=$?
+run() { # CASE [NAME]: run the series CI on the fixture, output in
+	# $res/NAME.log and $res/NAME (NAME defaults to CASE). The budget was
+	# checked once above for all cases: a case runs without a deadline,
+	# so that its verdict is never a budget skip (case 4 sets its own).
+	local rc=0 name=${2:-$1}
+	HMMCI_DEADLINE=${SELFTEST_DEADLINE:-} "$HMMCI_TOP/scripts/run-series.sh" --quick --no-setup \
+		--series "$fx/$1/series" --results "$res/$name" >"$res/$name.log" 2>&1 || rc=$?
 	echo $rc
 }
 
@@ -73,6 +77,20 @@ if [[ $row == FAIL*mm/hmm.c*unused* ]]; then
 	check new-warning ok "warnings: $row"
 else
 	check new-warning bad "expected a new -Wunused-variable warning in mm/hmm.c, got: $row (rc $rc)"
+fi
+
+# 4. No time left (a deadline of now): both steps are SKIP rows naming the
+#    time budget, nothing is built, the budget log lists them, and the
+#    run itself does not fail.
+rc=$(SELFTEST_DEADLINE=$(date +%s) HMMCI_BUDGET_LOG=$res/budget-skipped.txt run new-warning budget)
+row=$(cat "$res/budget/01/build" 2>/dev/null || echo missing)
+if [ "$rc" -eq 0 ] && [[ $row == SKIP*"time budget"* ]] &&
+	[ ! -f "$res/budget/01/build.log" ] &&
+	grep -qx 'x86_64 step 00' "$res/budget-skipped.txt" &&
+	grep -qx 'x86_64 step 01' "$res/budget-skipped.txt"; then
+	check budget ok "build: $row"
+else
+	check budget bad "expected SKIP rows for the time budget, got: $row (rc $rc, log: $(paste -sd, "$res/budget-skipped.txt" 2>/dev/null))"
 fi
 
 echo "$pass $fail 0" >"$res/counts"

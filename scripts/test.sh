@@ -20,6 +20,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 [ $# -eq 0 ] || { echo "usage: $0" >&2; exit 2; }
+# The budget counts from now, whatever the environment brought.
+hmmci_t0=$(date +%s)
+export hmmci_t0
 HMMCI_DEADLINE=$((hmmci_t0 + ${HMMCI_TIME_BUDGET:-4800}))
 HMMCI_BUDGET_LOG=$HMMCI_TOP/results/budget-skipped.txt
 export HMMCI_DEADLINE HMMCI_BUDGET_LOG

@@ -65,6 +65,8 @@ wt=(git -C "$HMMCI_WORKTREE")
 if [ -d "$("${wt[@]}" rev-parse --git-path rebase-apply)" ]; then
 	"${wt[@]}" am --abort || true
 fi
+# Nothing of an interrupted run (a killed git am, a half checkout) is kept.
+"${wt[@]}" reset -q --hard
 export HMMCI_CROSS_ARCH=arm64 HMMCI_CROSS_COMPILE=aarch64-linux-gnu-
 
 patches=()

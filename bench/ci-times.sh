@@ -5,7 +5,7 @@
 # same test command right after it, then each run's per-phase profile
 # (test.sh's results/phases.txt: setup, series, checks, proof, selftest,
 # arm64) and the per-step build and boot seconds. Prints the ratio
-# cold/warm. Needs ~75 min on 2 cores. The host's packages are not
+# cold/warm. Needs ~55 min on 2 cores. The host's packages are not
 # removed: on a fresh machine, setup-host.sh's apt install comes on top
 # (measured: ~40 s).
 set -euo pipefail

@@ -99,7 +99,7 @@ row() {
 	*) fail=$((fail + 1)) ;;
 	esac
 }
-# Worst cases measured on these 2 cores under load (README, "arm64"): a
+# Worst cases measured on these 2 cores under load (docs/arm64.md): a
 # cold build of the arm64 config, an incremental step, initramfs + boot.
 need_cold=1500 need_step=300 need_boot=600
 if [ -n "$deadline" ]; then

@@ -35,7 +35,7 @@ cmdline+=" default_hugepagesz=2M hugepagesz=1G hugepages=2 hugepagesz=2M hugepag
 if [ "${HMMCI_COHERENT:-0}" = 1 ]; then
 	# Opt-in: 512 MiB of reserved RAM that test_hmm uses as DEVICE_COHERENT
 	# memory for /dev/hmm_dmirror2 and 3 (as test_hmm.sh does). On v7.3.4
-	# this oopses the guest: see README, "device coherent".
+	# this oopses the guest: see docs/checks.md, "Device coherent".
 	cmdline+=' memmap=512M$0x180000000'
 	cmdline+=" test_hmm.spm_addr_dev0=0x180000000 test_hmm.spm_addr_dev1=0x190000000"
 fi

@@ -342,7 +342,7 @@ for p in "${patches[@]}"; do
 done
 
 # step_need: the seconds a step may take here, worst cases measured on
-# 2 cores (README, "CI time"): a cold build of the test config or an
+# 2 cores (docs/ci-time.md): a cold build of the test config or an
 # incremental one, with W=1 and the boot (TCG, the benchmarks included).
 step_need() { # [base]: the base of a lineage not built here is a full build
 	local n=240

@@ -390,4 +390,37 @@ ODP_FN int xfer(enum ibv_wr_opcode op, void *laddr, uint32_t lkey,
 	return xfer_status(op, laddr, lkey, raddr, rkey, len) ? -1 : 0;
 }
 
+/*
+ * MRs registered at an iova other than their address (ibv_reg_mr_iova()):
+ * work requests then carry iovas, which need not be addresses of this
+ * process. The kernel's uverbs requires only that the iova has the same
+ * offset into a 4 KiB page as the address (else EINVAL).
+ */
+#define IOVA_FAR	(1ULL << 30)	/* iova = address + 1 GiB */
+
+ODP_FN void *iova_ptr(uint64_t iova)
+{
+	return (void *)(uintptr_t)iova;
+}
+
+/* ibv_reg_mr_iova(); on failure NULL, errno kept, the reason in why. */
+ODP_FN struct ibv_mr *reg_mr_iova(void *addr, size_t len, uint64_t iova,
+				  int access, char *why, size_t n)
+{
+	struct ibv_mr *mr = ibv_reg_mr_iova(rc.pd, addr, len, iova, access);
+	int e = errno;
+
+	if (!mr) {
+		snprintf(why, n, "ibv_reg_mr_iova(%p, 0x%zx, iova 0x%llx, access 0x%x): %s",
+			 addr, len, (unsigned long long)iova, access,
+			 strerror(e));
+		errno = e;
+		return NULL;
+	}
+	printf("# MR at %p len 0x%zx iova 0x%llx (address %+lld): lkey 0x%x rkey 0x%x\n",
+	       addr, len, (unsigned long long)iova,
+	       (long long)(iova - (uintptr_t)addr), mr->lkey, mr->rkey);
+	return mr;
+}
+
 #endif /* ODP_COMMON_H */

@@ -60,6 +60,48 @@
  *                              huge pages; libibverbs 44 has no FLUSH verb,
  *                              so it SKIPs there, with what the provider
  *                              says to a QP asking for it
+ * 15. odp_huge_2m_iova_inside_mr  an 8 x 2 MiB MR registered with
+ *                              ibv_reg_mr_iova() at iova = address + 4 MiB,
+ *                              WRITE and READ by iova only where that stays
+ *                              inside the MR: with a kernel that takes the
+ *                              iova for the address the data lands 4 MiB
+ *                              off, inside the MR. The probe for 16-19.
+ * 16. odp_huge_2m_iova_plus_1g_rdma_write  an 8 x 2 MiB MR at iova =
+ * 17. odp_huge_2m_iova_plus_1g_rdma_read   address + 1 GiB + 20 KiB (another
+ *                              offset into the huge page than the address):
+ *                              the places of test 1, across the huge page
+ *                              boundaries of the iova, the last byte; every
+ *                              byte at address + (iova used - MR iova), the
+ *                              whole MR compared
+ * 18. odp_huge_2m_iova_zero_based  the same at iova 20 KiB (below the
+ *                              address): WRITE and READ
+ * 19. odp_huge_2m_iova_atomic_cas_fadd  test 10 on an MR at iova = address
+ *                              + 1 GiB + 20 KiB
+ * 20. odp_huge_1g_two_pages    an MR over two 1 GiB pages (2 GiB, the
+ *                              guest's only two; SKIP when the mmap gets
+ *                              ENOMEM): RDMA WRITE and READ at the start of
+ *                              page 0, across the boundary of the two pages,
+ *                              across a 2 MiB boundary in page 1, its last
+ *                              bytes and last byte
+ * 21. odp_huge_2m_2g_mr        an MR of 1025 x 2 MiB (2 GiB + 2 MiB,
+ *                              MAP_NORESERVE: only the 5 huge pages touched
+ *                              are allocated): at its start, across the
+ *                              2 MiB boundary at 1 GiB, across its 2 GiB
+ *                              mark, its last bytes and last byte
+ * Up to and including v7.3, rxe indexes an ODP MR's pfn_list with
+ * (iova - ib_umem_start()) >> page_shift, the iova taken for a user
+ * address: out of bounds for an iova outside the registered range. So
+ * 16-19 run only when 15 passed, else they report "not ok" without
+ * touching the MR (-U runs them all the same): an out-of-bounds pfn_list
+ * read may oops (the boot ends) or write foreign memory.
+ *
+ * Up to and including v7.3, rxe_odp_init_pages() passes the u64 length of
+ * a new ODP MR as an int byte count: from 2 GiB on ibv_reg_mr() fails
+ * (EINVAL; -H shows it where rxe still refuses IBV_ACCESS_HUGETLB), so 20
+ * and 21 need that fix as well as rxe's IB_ACCESS_HUGETLB. They compare
+ * only windows of the MR around each place (the place and 256 bytes on
+ * each side), not the whole MR: 21 must not allocate its 1025 huge pages.
+ *
  * A FLUSH changes nothing a CPU can see; the atomics would show a subpage
  * of a huge page entry taken wrongly (e.g. always the first 4 KiB of the
  * huge page) as a lost value plus a foreign word in the wrong subpage.
@@ -69,6 +111,7 @@
  *
  * Build:  gcc -O2 -Wall -Wextra -o odp-huge-test odp-huge-test.c -libverbs
  * Usage:  odp-huge-test [-d ibdev] [-g gid_index] [-t seconds of test 9] [-H]
+ *                       [-U]
  * -H registers without IBV_ACCESS_HUGETLB (plain ODP over the same hugetlb
  * memory): a check of the test itself on a kernel whose rxe refuses it.
  */
@@ -142,6 +185,7 @@ struct region {
 	} at[MAXAT];
 	int nat;
 	struct ibv_mr *mr;
+	uint64_t iova;		/* of buf[0]: work requests use iova + offset */
 };
 
 static struct {
@@ -324,14 +368,16 @@ static int do_write(struct region *r, size_t off, size_t len, uint16_t id)
 	for (pos = off & ~7UL, j = 0; pos < off + len; pos += 8, j++)
 		q[j] = write_word(r, id, pos);
 	return xfer_status(IBV_WR_RDMA_WRITE, nb.buf + NB_OFF + (off & 7),
-			   nb.mr->lkey, r->buf + off, r->mr->rkey, len);
+			   nb.mr->lkey, iova_ptr(r->iova + off), r->mr->rkey,
+			   len);
 }
 
 static int do_read(struct region *r, size_t off, size_t len)
 {
 	memset(nb.buf, 0, NB_OFF + len + 0x200);
 	return xfer_status(IBV_WR_RDMA_READ, nb.buf + NB_OFF + (off & 7),
-			   nb.mr->lkey, r->buf + off, r->mr->rkey, len);
+			   nb.mr->lkey, iova_ptr(r->iova + off), r->mr->rkey,
+			   len);
 }
 
 /* The word of the normal MR that a READ of MR pos brought. */
@@ -403,6 +449,7 @@ static int region_init_access(struct region *r, size_t hsz, unsigned int npg,
 		return errno == ENOMEM ? 2 : 1;
 	}
 	r->buf = p;
+	r->iova = (uintptr_t)p;
 	/* Registered before the first touch: ODP needs no pages yet. */
 	r->mr = ibv_reg_mr(rc.pd, r->buf, r->size, access);
 	if (!r->mr) {
@@ -1047,7 +1094,7 @@ static int do_atomic(struct region *r, enum ibv_wr_opcode op, size_t off,
 	enum ibv_wc_opcode wc;
 	int ret;
 
-	raddr = (uintptr_t)(r->buf + off);
+	raddr = r->iova + off;
 	*res = 0xdeadbeefdeadbeefULL;
 	ibv_wr_start(x);
 	x->wr_id = 3;
@@ -1250,9 +1297,392 @@ static int test_flush(void)
 	return 2;
 }
 
+/*
+ * Tests 15-19: MRs registered at an iova other than their address. The
+ * iova keeps the address's offset into a 4 KiB page (uverbs wants that)
+ * but not into a huge page.
+ */
+#define IOVA_INSIDE	(2 * SZ_2M)		/* test 15 */
+#define IOVA_HOFF	0x5000			/* into the huge page */
+
+static int iova_probe = -1;	/* test 15: 0 pass, 1 fail, 2 skip */
+static bool unsafe;		/* -U: run 16-19 even so */
+
+/*
+ * Register the region's memory again, at iova: work requests address it
+ * by r->iova + offset from then on. 0, or 1 with the reason set.
+ */
+static int region_set_iova(struct region *r, uint64_t iova, int access)
+{
+	struct ibv_mr *mr = reg_mr_iova(r->buf, r->size, iova, access, reason,
+					sizeof(reason));
+
+	if (!mr)
+		return 1;
+	ibv_dereg_mr(r->mr);
+	r->mr = mr;
+	r->iova = iova;
+	return 0;
+}
+
+/* An 8 x 2 MiB region at iova = address + delta, or at iova (zero). */
+static int iova_region(struct region *r, uint64_t delta, bool zero,
+		       int access)
+{
+	int ret = region_init_access(r, SZ_2M, 8, access);
+
+	if (!ret)
+		ret = region_set_iova(r, zero ? delta :
+				      (uintptr_t)r->buf + delta, access);
+	if (ret)
+		region_fini(r);
+	return ret;
+}
+
+/*
+ * The places of tests 15-18: those of test 1 that end at or before limit,
+ * and (beyond limit none) across the huge page boundaries of the iova and
+ * the last byte.
+ */
+static int iova_cases(const struct region *r, struct wrange *c, size_t limit)
+{
+	size_t H = r->hsz, hoff = r->iova % H, b;
+	struct wrange a[MAXW];
+	int n = rw_cases(r, a), i, m = 0;
+
+	for (i = 0; i < n; i++)
+		if (a[i].off + a[i].len <= limit)
+			c[m++] = a[i];
+	for (b = (H - hoff) % H; b < r->size; b += H)
+		if (b >= 0x10 && b + 0x10 <= limit)
+			c[m++] = (struct wrange){ b - 0x10, 0x20, 0 };
+	if (r->size <= limit)
+		c[m++] = (struct wrange){ r->size - 1, 1, 0 };
+	return m;
+}
+
+/* WRITE at the places, compare the MR; READ them, compare the MR again. */
+static int iova_rw(struct region *r, size_t limit, bool write, bool read)
+{
+	struct wrange c[MAXW];
+	int n = iova_cases(r, c, limit), i, bad = 0;
+	uint16_t id;
+
+	printf("# MR %p iova 0x%llx: %d places\n", (void *)r->buf,
+	       (unsigned long long)r->iova, n);
+	for (i = 0; write && i < n; i++) {
+		id = next_id++;
+		if (do_write(r, c[i].off, c[i].len, id)) {
+			printf("# RDMA WRITE #%u to iova 0x%llx (MR+0x%zx) len 0x%zx failed\n",
+			       id, (unsigned long long)(r->iova + c[i].off),
+			       c[i].off, c[i].len);
+			bad++;
+			restore_range(r, c[i].off, c[i].len);
+			if (reconnect())
+				return 1;
+			continue;
+		}
+		r->w[r->nw++] = (struct wrange){ c[i].off, c[i].len, id };
+	}
+	if (write)
+		bad += verify_mr(r, "after the WRITEs by iova");
+	for (i = 0; read && i < n; i++) {
+		if (do_read(r, c[i].off, c[i].len)) {
+			printf("# RDMA READ of iova 0x%llx (MR+0x%zx) len 0x%zx failed\n",
+			       (unsigned long long)(r->iova + c[i].off),
+			       c[i].off, c[i].len);
+			bad++;
+			if (reconnect())
+				return 1;
+			continue;
+		}
+		bad += check_read(r, c[i].off, c[i].len);
+	}
+	if (read)
+		bad += verify_mr(r, "after the READs by iova");
+	if (bad)
+		snprintf(reason, sizeof(reason),
+			 "wrong data or failed transfers by iova");
+	return bad ? 1 : 0;
+}
+
+/*
+ * Tests 20/21: hugetlb ODP MRs of 2 GiB or more. At each place, a window
+ * of BIG_GUARD bytes on each side is filled by the CPU with the complement
+ * of the bytes the WRITE puts there (no byte of it can be taken for the
+ * WRITE's), then WRITE and READ, every byte of the window compared. No
+ * model of the whole MR: r->tag, gen, w and at stay unused (there are more
+ * huge pages than MAXPG) and only the huge pages of the places get memory.
+ */
+#define SZ_2G		(2UL << 30)
+#define BIG_GUARD	0x100
+#define BIG_MAX_2M	8	/* 2 MiB pages test 21 may need (it touches 5) */
+
+/* The byte WRITE #id puts at MR pos (do_write()). */
+static uint8_t big_byte(const struct region *r, uint16_t id, size_t pos)
+{
+	return wbyte(write_word(r, id, pos & ~7UL), pos);
+}
+
+/* What an 8-byte word of these tests is. */
+static const char *big_describe(uint64_t w, char *s, size_t n)
+{
+	uint64_t x = (w >> 56) == TAG_WRITE ? w : ~w;
+
+	if ((x >> 56) != TAG_WRITE)
+		snprintf(s, n, "0x%016llx (no pattern word)",
+			 (unsigned long long)w);
+	else
+		snprintf(s, n, "%sRDMA WRITE #%u for page %u (mod 256) +0x%llx",
+			 x == w ? "" : "CPU fill: complement of ",
+			 (unsigned int)((x >> 40) & 0xffff),
+			 (unsigned int)((x >> 32) & 0xff),
+			 (unsigned long long)(x & 0xffffffff) * 8);
+	return s;
+}
+
+static void big_report(const struct region *r, const char *what, size_t pos,
+		       const char *where, uint8_t exp, uint8_t got, uint64_t w,
+		       int *nrep)
+{
+	char d[96];
+
+	if ((*nrep)++ >= MAXREP)
+		return;
+	printf("#   %s MR+0x%zx (page %zu +0x%zx%s): expected 0x%02x, found 0x%02x, in the word %s\n",
+	       what, pos, pos / r->hsz, pos % r->hsz, where, exp, got,
+	       big_describe(w, d, sizeof(d)));
+}
+
+/*
+ * The window [lo, hi) of the MR around [off, off + len): WRITE #id's bytes
+ * in the place, their complement around it. 0 right, 1 wrong.
+ */
+static int big_check(const struct region *r, uint16_t id, size_t off,
+		     size_t len, size_t lo, size_t hi, const char *what)
+{
+	size_t pos, bad = 0, guard = 0, lastw = (size_t)-1;
+	int nrep = 0;
+	bool in;
+	uint8_t e;
+
+	for (pos = lo; pos < hi; pos++) {
+		in = pos >= off && pos < off + len;
+		e = in ? big_byte(r, id, pos) : (uint8_t)~big_byte(r, id, pos);
+		if (r->buf[pos] == e)
+			continue;
+		if (in)
+			bad++;
+		else
+			guard++;
+		if ((pos & ~7UL) != lastw)
+			big_report(r, what, pos, in ? "" : ", outside the place",
+				   e, r->buf[pos],
+				   *(const uint64_t *)(r->buf + (pos & ~7UL)),
+				   &nrep);
+		lastw = pos & ~7UL;
+	}
+	if (!bad && !guard)
+		return 0;
+	printf("# %s MR+0x%zx len 0x%zx: %zu bytes wrong, %zu of the %zu bytes around it changed\n",
+	       what, off, len, bad, guard, (hi - lo) - len);
+	return 1;
+}
+
+/* What a READ of [off, off + len) brought: WRITE #id's bytes. 0 or 1. */
+static int big_check_read(const struct region *r, uint16_t id, size_t off,
+			  size_t len)
+{
+	const uint8_t *d = nb.buf + NB_OFF + (off & 7);
+	size_t i, pos, bad = 0, guard = 0, lastw = (size_t)-1;
+	int nrep = 0;
+	uint8_t e;
+
+	for (i = 0; i < len; i++) {
+		pos = off + i;
+		e = big_byte(r, id, pos);
+		if (d[i] == e)
+			continue;
+		bad++;
+		if ((pos & ~7UL) != lastw)
+			big_report(r, "READ of", pos, "", e, d[i],
+				   read_word(off, pos), &nrep);
+		lastw = pos & ~7UL;
+	}
+	for (i = 0; i < NB_OFF + (off & 7); i++)
+		guard += nb.buf[i] != 0;
+	for (i = NB_OFF + (off & 7) + len; i < NB_OFF + len + 0x100; i++)
+		guard += nb.buf[i] != 0;
+	if (bad || guard)
+		printf("# READ MR+0x%zx len 0x%zx: %zu bytes wrong, %zu bytes written outside the target\n",
+		       off, len, bad, guard);
+	return bad || guard;
+}
+
+/* The window around [off, off + len) as WRITE #id must leave it. */
+static void big_fill(struct region *r, uint16_t id, size_t off, size_t len,
+		     size_t lo, size_t hi, bool written)
+{
+	size_t pos;
+
+	for (pos = lo; pos < hi; pos++)
+		r->buf[pos] = written && pos >= off && pos < off + len ?
+			      big_byte(r, id, pos) : ~big_byte(r, id, pos);
+}
+
+/*
+ * One place: the window filled, RDMA WRITE into the place, the window
+ * compared; the place set to the WRITE's bytes (whatever the WRITE did),
+ * RDMA READ of it, what it brought and the window compared. Returns the
+ * number of wrong things, -1 when the QPs cannot be reconnected.
+ */
+static int big_place(struct region *r, size_t off, size_t len)
+{
+	size_t lo = off > BIG_GUARD ? off - BIG_GUARD : 0;
+	size_t hi = off + len + BIG_GUARD < r->size ?
+		    off + len + BIG_GUARD : r->size;
+	uint16_t id = next_id++;
+	int bad = 0;
+
+	big_fill(r, id, off, len, lo, hi, false);
+	if (do_write(r, off, len, id)) {
+		printf("# RDMA WRITE #%u to MR+0x%zx len 0x%zx failed\n", id,
+		       off, len);
+		bad++;
+		if (reconnect())
+			return -1;
+	} else {
+		bad += big_check(r, id, off, len, lo, hi, "after the WRITE to");
+	}
+	big_fill(r, id, off, len, lo, hi, true);
+	if (do_read(r, off, len)) {
+		printf("# RDMA READ of MR+0x%zx len 0x%zx failed\n", off, len);
+		bad++;
+		if (reconnect())
+			return -1;
+	} else {
+		bad += big_check_read(r, id, off, len);
+	}
+	return bad + big_check(r, id, off, len, lo, hi, "after the READ of");
+}
+
+/* The places of tests 20/21. */
+static int big_places(const struct region *r, struct wrange *c)
+{
+	int n = 0;
+
+	c[n++] = (struct wrange){ 0, 0x1003, 0 };		/* MR start */
+	/* across the huge page boundary at 1 GiB */
+	c[n++] = (struct wrange){ SZ_1G - 0x803, 0x1006, 0 };
+	if (r->hsz == SZ_1G)	/* a 2 MiB boundary inside page 1 */
+		c[n++] = (struct wrange){ SZ_1G + 300 * SZ_2M - 0x11, 0x22, 0 };
+	else			/* across the 2 GiB mark */
+		c[n++] = (struct wrange){ SZ_2G - 0x805, 0x100a, 0 };
+	c[n++] = (struct wrange){ r->size - 0x1003, 0x1003, 0 };	/* its end */
+	c[n++] = (struct wrange){ r->size - 1, 1, 0 };		/* last byte */
+	return n;
+}
+
+/* Free huge pages of hsz, -1 when sysfs does not say. */
+static long free_huge_pages(size_t hsz)
+{
+	char path[96];
+	long n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path),
+		 "/sys/kernel/mm/hugepages/hugepages-%zukB/free_hugepages",
+		 hsz >> 10);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	fclose(f);
+	return n;
+}
+
+/*
+ * Test 20: 2 x 1 GiB (MAP_PRIVATE reserves both at mmap: ENOMEM, a SKIP,
+ * when the guest has not two free), test 21: 1025 x 2 MiB, MAP_NORESERVE
+ * (hugetlb allocates at the first touch, no reservation). 0 pass, 1 fail,
+ * 2 skip; reason says why.
+ */
+static int test_big(size_t hsz)
+{
+	size_t size = hsz == SZ_1G ? SZ_2G : SZ_2G + SZ_2M;
+	int fl = MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | huge_flag(hsz);
+	const char *hs = hsz == SZ_1G ? "1 GiB" : "2 MiB";
+	struct wrange c[8];
+	struct region r;
+	int n, i, ret, bad = 0, e;
+	long nfree = free_huge_pages(hsz);
+	void *p;
+
+	printf("# %ld free %s hugetlb pages\n", nfree, hs);
+	if (hsz == SZ_2M) {
+		fl |= MAP_NORESERVE;
+		/* a touch without a free page would be a SIGBUS */
+		if (nfree >= 0 && nfree < BIG_MAX_2M) {
+			snprintf(reason, sizeof(reason),
+				 "only %ld free 2 MiB hugetlb pages, %d needed",
+				 nfree, BIG_MAX_2M);
+			return 2;
+		}
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, fl, -1, 0);
+	if (p == MAP_FAILED) {
+		e = errno;
+		printf("# mmap(%zu x %zu MiB, MAP_HUGETLB%s): %s\n", size / hsz,
+		       hsz >> 20, hsz == SZ_2M ? "|MAP_NORESERVE" : "",
+		       strerror(e));
+		snprintf(reason, sizeof(reason),
+			 "no %zu x %s hugetlb mapping (%s): %s", size / hsz, hs,
+			 hsz == SZ_1G ? "two free 1 GiB pages needed" :
+			 "MAP_NORESERVE", strerror(e));
+		return e == ENOMEM ? 2 : 1;
+	}
+	memset(&r, 0, sizeof(r));
+	r.buf = p;
+	r.size = size;
+	r.hsz = hsz;
+	r.npg = size / hsz;
+	r.iova = (uintptr_t)p;
+	/* Registered before the first touch: ODP needs no pages yet. */
+	r.mr = ibv_reg_mr(rc.pd, r.buf, r.size, ODP_HUGE_ACCESS);
+	if (!r.mr) {
+		e = errno;
+		snprintf(reason, sizeof(reason),
+			 "ibv_reg_mr(ON_DEMAND%s, %u x %zu MiB hugetlb = 0x%zx bytes): %s (errno %d)",
+			 ODP_HUGE_ACCESS & IBV_ACCESS_HUGETLB ? "|HUGETLB" : "",
+			 r.npg, hsz >> 20, size, strerror(e), e);
+		region_fini(&r);
+		return 1;
+	}
+	printf("# ODP%s MR %p, %u x %zu MiB = 0x%zx bytes, lkey 0x%x rkey 0x%x\n",
+	       ODP_HUGE_ACCESS & IBV_ACCESS_HUGETLB ? " HUGETLB" : "",
+	       (void *)r.buf, r.npg, hsz >> 20, size, r.mr->lkey, r.mr->rkey);
+	n = big_places(&r, c);
+	for (i = 0; i < n; i++) {
+		ret = big_place(&r, c[i].off, c[i].len);
+		if (ret < 0) {
+			bad++;
+			break;
+		}
+		bad += ret;
+	}
+	region_fini(&r);
+	if (bad)
+		snprintf(reason, sizeof(reason),
+			 "%d wrong or failed checks (WRITE, READ, MR after the READ) at %d places of the 0x%zx byte MR",
+			 bad, n, size);
+	return bad ? 1 : 0;
+}
+
 enum { T_2M_W, T_2M_R, T_1G_W, T_1G_R, T_REMAP, T_REMAP_4K, T_REG_ANON,
        T_REG_2VMA, T_CONC, T_2M_CAS, T_2M_AW, T_1G_CAS, T_1G_AW, T_FLUSH,
-       NTESTS };
+       T_IOVA_IN, T_IOVA_W, T_IOVA_R, T_IOVA_ZERO, T_IOVA_CAS, T_BIG_1G,
+       T_BIG_2M, NTESTS };
 
 static const char *const names[NTESTS] = {
 	[T_2M_W] = "odp_huge_2m_rdma_write",
@@ -1269,11 +1699,82 @@ static const char *const names[NTESTS] = {
 	[T_1G_CAS] = "odp_huge_1g_atomic_cas_fadd",
 	[T_1G_AW] = "odp_huge_1g_atomic_write",
 	[T_FLUSH] = "odp_huge_2m_flush",
+	[T_IOVA_IN] = "odp_huge_2m_iova_inside_mr",
+	[T_IOVA_W] = "odp_huge_2m_iova_plus_1g_rdma_write",
+	[T_IOVA_R] = "odp_huge_2m_iova_plus_1g_rdma_read",
+	[T_IOVA_ZERO] = "odp_huge_2m_iova_zero_based",
+	[T_IOVA_CAS] = "odp_huge_2m_iova_atomic_cas_fadd",
+	[T_BIG_1G] = "odp_huge_1g_two_pages",
+	[T_BIG_2M] = "odp_huge_2m_2g_mr",
 };
 
 static struct region rw;	/* shared by a WRITE test and its READ test */
 static int rw_init;		/* region_init() of rw */
 static struct region atr;	/* by an atomic test and its ATOMIC WRITE test */
+static struct region ivr;	/* by tests 16 and 17 */
+static int ivr_init;		/* iova_region() of ivr */
+
+/* Tests 15-19. */
+static int run_iova(int t)
+{
+	struct region r;
+	int ret;
+
+	if (t != T_IOVA_IN && iova_probe == 2) {
+		snprintf(reason, sizeof(reason), "%s skipped",
+			 names[T_IOVA_IN]);
+		return 2;
+	}
+	if (t != T_IOVA_IN && iova_probe != 0 && !unsafe) {
+		snprintf(reason, sizeof(reason),
+			 "not run: %s failed, so this kernel cannot be trusted to address an ODP MR by its iova; an iova outside the MR could index its pfn_list out of bounds (-U runs it anyway)",
+			 names[T_IOVA_IN]);
+		return 1;
+	}
+	switch (t) {
+	case T_IOVA_IN:
+		ret = iova_region(&r, IOVA_INSIDE, false, ODP_HUGE_ACCESS);
+		if (ret)
+			return ret;
+		ret = iova_rw(&r, r.size - IOVA_INSIDE, true, true);
+		region_fini(&r);
+		return ret;
+	case T_IOVA_W:
+		ivr_init = iova_region(&ivr, IOVA_FAR + IOVA_HOFF, false,
+				       ODP_HUGE_ACCESS);
+		return ivr_init ? ivr_init : iova_rw(&ivr, ivr.size, true, false);
+	case T_IOVA_R:
+		if (ivr_init == 1)
+			snprintf(reason, sizeof(reason),
+				 "no MR: the WRITE test's setup failed");
+		else if (ivr_init == 2)
+			snprintf(reason, sizeof(reason), "no 2 MiB hugetlb pages");
+		ret = ivr_init ? ivr_init : iova_rw(&ivr, ivr.size, false, true);
+		region_fini(&ivr);
+		return ret;
+	case T_IOVA_ZERO:
+		ret = iova_region(&r, IOVA_HOFF, true, ODP_HUGE_ACCESS);
+		if (ret)
+			return ret;
+		ret = iova_rw(&r, r.size, true, true);
+		region_fini(&r);
+		return ret;
+	case T_IOVA_CAS:
+		if (atomics_missing(false)) {
+			snprintf(reason, sizeof(reason), "%s",
+				 atomics_missing(false));
+			return 2;
+		}
+		ret = iova_region(&r, IOVA_FAR + IOVA_HOFF, false,
+				  ODP_HUGE_ACCESS | IBV_ACCESS_REMOTE_ATOMIC);
+		if (ret)
+			return ret;
+		ret = test_cas_fadd(&r);
+		region_fini(&r);
+		return ret;
+	}
+	return 1;
+}
 
 /* atr for tests 10-13: the one of the test before, or a new one. */
 static int atomic_region(size_t hsz)
@@ -1347,6 +1848,20 @@ static int run(int t)
 		return ret;
 	case T_FLUSH:
 		return test_flush();
+	case T_IOVA_IN:
+	case T_IOVA_W:
+	case T_IOVA_R:
+	case T_IOVA_ZERO:
+	case T_IOVA_CAS:
+		ret = run_iova(t);
+		if (t == T_IOVA_IN)
+			iova_probe = ret;
+		return ret;
+	case T_BIG_1G:
+		/* rw and atr, the other 1 GiB users, are unmapped by now */
+		return test_big(SZ_1G);
+	case T_BIG_2M:
+		return test_big(SZ_2M);
 	}
 	return 1;
 }
@@ -1379,7 +1894,7 @@ int main(int argc, char **argv)
 	bool setup_skip;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "d:g:t:Hh")) != -1) {
+	while ((opt = getopt(argc, argv, "d:g:t:HUh")) != -1) {
 		switch (opt) {
 		case 'd':
 			dev = optarg;
@@ -1393,8 +1908,11 @@ int main(int argc, char **argv)
 		case 'H':
 			odp_huge_access = ODP_ACCESS;
 			break;
+		case 'U':
+			unsafe = true;
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-d ibdev] [-g gid_index] [-t seconds] [-H]\n",
+			fprintf(stderr, "usage: %s [-d ibdev] [-g gid_index] [-t seconds] [-H] [-U]\n",
 				argv[0]);
 			return 2;
 		}

@@ -107,8 +107,13 @@ ODP_FN int modify(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask,
 	return ret;
 }
 
-/* (Re)connect qp[0] <-> qp[1]: RESET -> INIT -> RTR -> RTS, empty CQs. */
-ODP_FN int connect_qps(void)
+/*
+ * (Re)connect qp[0] <-> qp[1], whose completions go to cq[0] and cq[1]:
+ * RESET -> INIT -> RTR -> RTS, empty CQs. For a second loopback pair of a
+ * program (its own QPs and CQs, e.g. for another thread); connect_qps()
+ * is the one of rc.
+ */
+ODP_FN int connect_pair(struct ibv_qp **qp, struct ibv_cq **cq)
 {
 	struct ibv_qp_attr a;
 	struct ibv_wc wc;
@@ -117,11 +122,11 @@ ODP_FN int connect_qps(void)
 	for (i = 0; i < 2; i++) {
 		memset(&a, 0, sizeof(a));
 		a.qp_state = IBV_QPS_RESET;
-		if (modify(rc.qp[i], &a, IBV_QP_STATE, "RESET"))
+		if (modify(qp[i], &a, IBV_QP_STATE, "RESET"))
 			return -1;
 	}
 	for (i = 0; i < 2; i++)
-		while (ibv_poll_cq(rc.cq[i], 1, &wc) > 0)
+		while (ibv_poll_cq(cq[i], 1, &wc) > 0)
 			;
 	for (i = 0; i < 2; i++) {
 		memset(&a, 0, sizeof(a));
@@ -132,7 +137,7 @@ ODP_FN int connect_qps(void)
 				    IBV_ACCESS_REMOTE_WRITE |
 				    IBV_ACCESS_REMOTE_READ |
 				    IBV_ACCESS_REMOTE_ATOMIC;
-		if (modify(rc.qp[i], &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+		if (modify(qp[i], &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
 			   IBV_QP_PORT | IBV_QP_ACCESS_FLAGS, "INIT"))
 			return -1;
 	}
@@ -140,7 +145,7 @@ ODP_FN int connect_qps(void)
 		memset(&a, 0, sizeof(a));
 		a.qp_state = IBV_QPS_RTR;
 		a.path_mtu = IBV_MTU_1024;
-		a.dest_qp_num = rc.qp[!i]->qp_num;
+		a.dest_qp_num = qp[!i]->qp_num;
 		a.rq_psn = 0;
 		a.max_dest_rd_atomic = 1;
 		a.min_rnr_timer = 12;
@@ -149,7 +154,7 @@ ODP_FN int connect_qps(void)
 		a.ah_attr.grh.sgid_index = rc.gid_idx;
 		a.ah_attr.grh.hop_limit = 64;
 		a.ah_attr.port_num = PORT;
-		if (modify(rc.qp[i], &a, IBV_QP_STATE | IBV_QP_AV |
+		if (modify(qp[i], &a, IBV_QP_STATE | IBV_QP_AV |
 			   IBV_QP_PATH_MTU | IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
 			   IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER,
 			   "RTR"))
@@ -163,12 +168,18 @@ ODP_FN int connect_qps(void)
 		a.rnr_retry = 7;
 		a.sq_psn = 0;
 		a.max_rd_atomic = 1;
-		if (modify(rc.qp[i], &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
+		if (modify(qp[i], &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
 			   IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY | IBV_QP_SQ_PSN |
 			   IBV_QP_MAX_QP_RD_ATOMIC, "RTS"))
 			return -1;
 	}
 	return 0;
+}
+
+/* (Re)connect rc.qp[0] <-> rc.qp[1]: RESET -> INIT -> RTR -> RTS, empty CQs. */
+ODP_FN int connect_qps(void)
+{
+	return connect_pair(rc.qp, rc.cq);
 }
 
 static bool gid_is_v4mapped(const union ibv_gid *g)

@@ -88,6 +88,20 @@
  *                              are allocated): at its start, across the
  *                              2 MiB boundary at 1 GiB, across its 2 GiB
  *                              mark, its last bytes and last byte
+ * 22. odp_huge_2m_stress_invalidate  an 8 x 2 MiB MR for ODP_STRESS_SECONDS
+ *                              (default 8): a thread MADV_DONTNEEDs any huge
+ *                              page or munmaps+mmaps one of pages 0-3 and
+ *                              refills it by CPU (a new generation), each
+ *                              under the page's lock; this one, holding the
+ *                              locks of the pages of a span, WRITEs a
+ *                              pattern there, READs it back with 256 bytes
+ *                              on each side, and compares the READ and the
+ *                              CPU's view of the same bytes: anything but
+ *                              exactly the pattern and the current fill is
+ *                              a failure, as is any error completion; a
+ *                              third thread, on its own QP pair, READs
+ *                              unlocked pages unchecked, so that faults
+ *                              race the zaps of the same page
  * Up to and including v7.3, rxe indexes an ODP MR's pfn_list with
  * (iova - ib_umem_start()) >> page_shift, the iova taken for a user
  * address: out of bounds for an iova outside the registered range. So
@@ -112,6 +126,7 @@
  * Build:  gcc -O2 -Wall -Wextra -o odp-huge-test odp-huge-test.c -libverbs
  * Usage:  odp-huge-test [-d ibdev] [-g gid_index] [-t seconds of test 9] [-H]
  *                       [-U]
+ * Test 22 runs for ODP_STRESS_SECONDS (environment, 1-3600, default 8).
  * -H registers without IBV_ACCESS_HUGETLB (plain ODP over the same hugetlb
  * memory): a check of the test itself on a kernel whose rxe refuses it.
  */
@@ -143,6 +158,7 @@
 #define TAG_WRITE	0x5a	/* an RDMA WRITE */
 #define TAG_ANON	0xc3	/* CPU fill of 4 KiB anon memory */
 #define TAG_ATOMIC	0x3c	/* a CMP_AND_SWP swap value or an ATOMIC WRITE */
+#define TAG_SPARE	0x96	/* CPU fill of test 22's spare huge page */
 
 #define MAXAT		128	/* atomics per MR */
 /*
@@ -260,6 +276,9 @@ static const char *describe(const struct region *r, uint64_t w, size_t at,
 
 	if (!w)
 		snprintf(s, n, "zeroes");
+	else if (tag == TAG_SPARE)
+		snprintf(s, n, "spare page fill gen %u +0x%zx (a huge page the MR no longer has)",
+			 gen, off);
 	else if (!what || page >= r->npg || off >= r->hsz)
 		snprintf(s, n, "0x%016llx (no pattern word)",
 			 (unsigned long long)w);
@@ -537,19 +556,24 @@ static void settle(struct ibv_qp *qp, int ms)
  * rxe_qp_error()), so a RESET right after the poll can be undone and the
  * next INIT refused: wait for the requester's error state first, retry.
  */
-static int reconnect(void)
+static int reconnect_pair(struct ibv_qp **qp, struct ibv_cq **cq)
 {
 	int i;
 
-	settle(rc.qp[0], 500);
-	settle(rc.qp[1], 20);
+	settle(qp[0], 500);
+	settle(qp[1], 20);
 	for (i = 0; i < 5; i++) {
-		if (!connect_qps())
+		if (!connect_pair(qp, cq))
 			return 0;
 		usleep(20000);
 	}
 	printf("# reconnecting the QPs failed\n");
 	return 1;
+}
+
+static int reconnect(void)
+{
+	return reconnect_pair(rc.qp, rc.cq);
 }
 
 /* Tests 1/3: WRITE everywhere, then compare the whole MR. */
@@ -1679,10 +1703,563 @@ static int test_big(size_t hsz)
 	return bad ? 1 : 0;
 }
 
+/*
+ * Test 22: a fault of the MR racing the invalidation (MADV_DONTNEED, or
+ * munmap + mmap) of its huge pages, with every transfer checked.
+ *
+ * Three threads. The invalidator picks a huge page k, takes its lock,
+ * zaps it (MADV_DONTNEED of any page, or, every other time, munmap +
+ * mmap(MAP_FIXED_NOREPLACE, the same flags) of one of pages 0 to
+ * ST_NREMAP - 1), zaps the spare page, refills k by CPU with a new
+ * generation and faults the spare page in again, and unlocks. The data
+ * thread (this one, on rc's QP pair) takes the locks of the pages of a
+ * window (a span and ST_GUARD bytes on each side, within the span's huge
+ * pages), WRITEs the span from the normal MR, READs the window back into
+ * another normal MR, compares that, and the CPU's view of the window,
+ * with the pattern in the span and the page's current fill around it,
+ * puts the fill back into the span by CPU, and unlocks. A page is thus
+ * never zapped while a transfer of the data thread is on it, and only
+ * the lock holder changes its contents (the pressure thread only READs):
+ * any other byte, and any error completion, is a failure. The pressure
+ * thread READs, on its own QP pair and without locks, spans of the page
+ * being invalidated (3 in 4) or of any page, unchecked (an error
+ * completion is legal there: the page may be unmapped at that moment), so
+ * that faults of a page race its zap; an entry such a fault left for a
+ * freed page, if it outlives the invalidation (the zap and refill under
+ * the lock), shows up in the data thread's next pair on that page.
+ *
+ * The spare page makes such a stale page visible: hugetlb hands out the
+ * page freed last first, so a page zapped and refilled would mostly get
+ * its old page back, and a stale entry would still name the right page.
+ * Zapping the spare page too before the refill gives k the spare's old
+ * page and the spare page k's, with its own fill (TAG_SPARE).
+ *
+ * With IBV_ACCESS_HUGETLB, hmm faults only a range inside one VMA, and a
+ * munmap + mmap of a huge page leaves it a VMA of its own for good: a
+ * transfer whose fault spans two of them fails cleanly by design. So
+ * only pages 0..ST_NREMAP-1 are remapped, spans across a huge page
+ * boundary lie in pages ST_NREMAP.. (one VMA throughout), and windows
+ * never leave the huge pages of their span.
+ */
+#define ST_NPG		8	/* huge pages of the MR */
+#define ST_NREMAP	4	/* pages 0..3 are also munmapped and mapped again */
+#define ST_GUARD	0x100	/* bytes checked on each side of a span */
+#define ST_SECS		8	/* default run time, ODP_STRESS_SECONDS */
+#define ST_MAX_PAIRS	20000	/* < 65536: every pair's WRITE id differs */
+#define ST_MAX_INVAL	20000
+#define ST_MIN_PAIRS	50	/* fewer: it did not race, a failure */
+#define ST_MIN_INVAL	20
+#define ST_BUF		0x10000	/* READ destination MRs */
+#define ST_OFF		0x100	/* READs land here in them (+ lo % 8) */
+
+static struct {
+	struct region *r;
+	uint8_t *spare;			/* one huge page, not in the MR */
+	uint16_t spare_gen;
+	pthread_mutex_t mtx[ST_NPG];	/* page k: zap + refill, or a pair */
+	int stop, fail;			/* atomic: all threads stop */
+	int inv_err, prs_err;		/* the invalidator, the pressure thread failed */
+	int broken;	/* a page may be unmapped or unfilled: no final check */
+	int hint;	/* page being invalidated, or -1 (atomic) */
+	unsigned long madv, remaps;	/* by the invalidator */
+	unsigned long p_ok, p_err;	/* by the pressure thread */
+	struct ibv_cq *cq[2];		/* the pressure thread's QP pair */
+	struct ibv_qp *qp[2];
+	struct ibv_mr *pmr;
+	uint8_t *pbuf;
+} st;
+
+_Static_assert(ST_NPG <= MAXPG && ST_NPG - ST_NREMAP >= 2,
+	       "test 22 needs two pages that are never remapped");
+
+static int st_secs(void)
+{
+	const char *e = getenv("ODP_STRESS_SECONDS");
+	char *end;
+	long v;
+
+	if (!e || !*e)
+		return ST_SECS;
+	v = strtol(e, &end, 10);
+	if (*end || v < 1 || v > 3600) {
+		printf("# ODP_STRESS_SECONDS=%s ignored (1 to 3600), %d s\n",
+		       e, ST_SECS);
+		return ST_SECS;
+	}
+	return (int)v;
+}
+
+static void st_failed(void)
+{
+	__atomic_store_n(&st.fail, 1, __ATOMIC_SEQ_CST);
+}
+
+static bool st_running(void)
+{
+	return !__atomic_load_n(&st.stop, __ATOMIC_SEQ_CST) &&
+	       !__atomic_load_n(&st.fail, __ATOMIC_SEQ_CST);
+}
+
+static void st_fill_spare(void)
+{
+	uint64_t *p = (uint64_t *)st.spare, b;
+	size_t i, n = SZ_2M / 8;
+
+	st.spare_gen++;
+	b = enc(TAG_SPARE, st.spare_gen, 0, 0);
+	for (i = 0; i < n; i++)
+		p[i] = b | i;
+}
+
+static void *st_invalidator(void *arg)
+{
+	struct region *r = st.r;
+	uint32_t rnd = 0x2545f491;
+	unsigned long n;
+	unsigned int k;
+	uint8_t *a;
+	void *p;
+	bool remap;
+
+	(void)arg;
+	for (n = 0; n < ST_MAX_INVAL && st_running(); n++) {
+		remap = !(n & 1);
+		k = xs(&rnd) % (remap ? ST_NREMAP : r->npg);
+		a = r->buf + k * r->hsz;
+		__atomic_store_n(&st.hint, (int)k, __ATOMIC_RELAXED);
+		pthread_mutex_lock(&st.mtx[k]);
+		if (!remap) {
+			if (madvise(a, r->hsz, MADV_DONTNEED)) {
+				printf("# madvise(MADV_DONTNEED) of page %u: %s\n",
+				       k, strerror(errno));
+				goto fail;
+			}
+			st.madv++;
+		} else {
+			st.broken = 1;	/* until mapped again */
+			if (munmap(a, r->hsz)) {
+				printf("# munmap of page %u: %s\n", k,
+				       strerror(errno));
+				goto fail;
+			}
+			p = mmap(a, r->hsz, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+				 MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB |
+				 MAP_FIXED_NOREPLACE, -1, 0);
+			if (p != a) {
+				printf("# mmap(MAP_FIXED_NOREPLACE|MAP_HUGETLB) of page %u at %p: %s\n",
+				       k, (void *)a, p == MAP_FAILED ?
+				       strerror(errno) : "another address");
+				goto fail;
+			}
+			st.broken = 0;
+			st.remaps++;
+		}
+		/* k's old page is freed last but one: the refill gets another */
+		if (madvise(st.spare, SZ_2M, MADV_DONTNEED)) {
+			printf("# madvise(MADV_DONTNEED) of the spare page: %s\n",
+			       strerror(errno));
+			goto fail;
+		}
+		r->gen[k]++;
+		fill_page_gen(r, k, TAG_INIT, r->gen[k]);
+		st_fill_spare();
+		pthread_mutex_unlock(&st.mtx[k]);
+		__atomic_store_n(&st.hint, -1, __ATOMIC_RELAXED);
+		usleep(1000);
+	}
+	return NULL;
+fail:
+	st.broken = 1;
+	st.inv_err = 1;
+	st_failed();
+	pthread_mutex_unlock(&st.mtx[k]);
+	return NULL;
+}
+
+/* One completion of the pressure pair: 0 success, 1 error status, -1 else. */
+static int st_wait(struct ibv_cq *cq)
+{
+	const struct timespec nap = { 0, 20000 };
+	struct timespec t0, now;
+	struct ibv_wc wc;
+	int n;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((n = ibv_poll_cq(cq, 1, &wc)) == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - t0.tv_sec) * 1000 +
+		    (now.tv_nsec - t0.tv_nsec) / 1000000 > TIMEOUT_MS) {
+			printf("# pressure READ: no completion within %d ms\n",
+			       TIMEOUT_MS);
+			return -1;
+		}
+		nanosleep(&nap, NULL);
+	}
+	if (n < 0) {
+		printf("# pressure READ: ibv_poll_cq failed: %d\n", n);
+		return -1;
+	}
+	if (wc.status != IBV_WC_SUCCESS)
+		return 1;
+	if (wc.opcode != IBV_WC_RDMA_READ) {
+		printf("# pressure READ: completion opcode %d\n", wc.opcode);
+		return -1;
+	}
+	return 0;
+}
+
+/* Unchecked one-packet READs, mostly of the page being invalidated. */
+static void *st_pressure(void *arg)
+{
+	struct region *r = st.r;
+	uint32_t rnd = 0x6b43a9b5;
+	struct ibv_sge sge;
+	struct ibv_send_wr wr, *bad;
+	size_t len, off;
+	int k, ret, err = 0;
+
+	(void)arg;
+	while (!err && st_running()) {
+		k = __atomic_load_n(&st.hint, __ATOMIC_RELAXED);
+		if (k < 0 || !(xs(&rnd) % 4))
+			k = xs(&rnd) % r->npg;
+		len = 8 + xs(&rnd) % 0x3f8;
+		off = k * r->hsz + xs(&rnd) % (r->hsz - len);
+		sge = (struct ibv_sge){ (uintptr_t)st.pbuf, len, st.pmr->lkey };
+		memset(&wr, 0, sizeof(wr));
+		wr.wr_id = 4;
+		wr.sg_list = &sge;
+		wr.num_sge = 1;
+		wr.opcode = IBV_WR_RDMA_READ;
+		wr.send_flags = IBV_SEND_SIGNALED;
+		wr.wr.rdma.remote_addr = r->iova + off;
+		wr.wr.rdma.rkey = r->mr->rkey;
+		ret = ibv_post_send(st.qp[0], &wr, &bad);
+		if (ret) {
+			printf("# pressure READ: ibv_post_send: %s\n",
+			       strerror(ret));
+			err = 1;
+			break;
+		}
+		ret = st_wait(st.cq[0]);
+		if (ret < 0) {
+			err = 1;	/* no completion: rxe lost a READ */
+		} else if (!ret) {
+			st.p_ok++;
+		} else {
+			st.p_err++;
+			err = reconnect_pair(st.qp, st.cq);
+		}
+	}
+	if (err) {
+		st.prs_err = 1;
+		st_failed();
+	}
+	return NULL;
+}
+
+static const char *st_pressure_setup(void)
+{
+	struct ibv_qp_init_attr qa = {
+		.qp_type = IBV_QPT_RC,
+		.cap = { .max_send_wr = 16, .max_recv_wr = 16,
+			 .max_send_sge = 1, .max_recv_sge = 1 },
+	};
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		st.cq[i] = ibv_create_cq(rc.ctx, 32, NULL, NULL, 0);
+		if (!st.cq[i])
+			return "ibv_create_cq for the pressure thread failed";
+		qa.send_cq = qa.recv_cq = st.cq[i];
+		st.qp[i] = ibv_create_qp(rc.pd, &qa);
+		if (!st.qp[i])
+			return "ibv_create_qp for the pressure thread failed";
+	}
+	st.pbuf = mmap(NULL, ST_BUF, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+		       MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (st.pbuf == MAP_FAILED) {
+		st.pbuf = NULL;
+		return "out of memory";
+	}
+	st.pmr = ibv_reg_mr(rc.pd, st.pbuf, ST_BUF, IBV_ACCESS_LOCAL_WRITE);
+	if (!st.pmr)
+		return "ibv_reg_mr of the pressure thread's buffer failed";
+	if (connect_pair(st.qp, st.cq))
+		return "cannot connect the pressure thread's QPs";
+	printf("# pressure QPs qpn 0x%x 0x%x\n", st.qp[0]->qp_num,
+	       st.qp[1]->qp_num);
+	return NULL;
+}
+
+static void st_pressure_teardown(void)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (st.qp[i])
+			ibv_destroy_qp(st.qp[i]);
+		if (st.cq[i])
+			ibv_destroy_cq(st.cq[i]);
+	}
+	if (st.pmr)
+		ibv_dereg_mr(st.pmr);
+	if (st.pbuf)
+		munmap(st.pbuf, ST_BUF);
+}
+
+/*
+ * The window [lo, hi) of the MR, as seen at b (the byte for MR position
+ * p at b[p - (lo & ~7)]): WRITE #id's bytes in [off, end), the current
+ * fill of their page elsewhere. Returns the number of wrong bytes.
+ */
+static size_t st_check(const struct region *r, const uint8_t *b, size_t lo,
+		       size_t hi, size_t off, size_t end, uint16_t id,
+		       const char *what, int *nrep)
+{
+	size_t pos, p8, a8 = lo & ~7UL, bad = 0, lastw = (size_t)-1;
+	uint64_t w, got;
+
+	for (pos = lo; pos < hi; pos++) {
+		p8 = pos & ~7UL;
+		w = pos >= off && pos < end ? write_word(r, id, p8) :
+		    base_word(r, p8);
+		if (b[pos - a8] == wbyte(w, pos))
+			continue;
+		bad++;
+		if (p8 != lastw) {
+			memcpy(&got, b + (p8 - a8), 8);
+			report(r, what, p8, w, got, nrep);
+		}
+		lastw = p8;
+	}
+	if (bad)
+		printf("# %s MR+0x%zx..0x%zx (span 0x%zx..0x%zx): %zu bytes wrong\n",
+		       what, lo, hi, off, end, bad);
+	return bad;
+}
+
+/*
+ * One checked WRITE + READ pair, kind i % 3: at the start of a huge page,
+ * across a 4 KiB boundary inside one, across the boundary of two huge
+ * pages that are never remapped. 0 right, 1 wrong or failed.
+ */
+static int st_pair(struct region *r, unsigned long i, struct ibv_mr *dmr,
+		   uint8_t *dbuf, uint32_t *rnd, int *nrep)
+{
+	static const char *const kinds[3] = {
+		"huge page start", "4 KiB boundary", "huge page boundary",
+	};
+	size_t H = r->hsz, off, end, lo, hi, b, bad = 0, guard = 0, j;
+	unsigned int k, k0, k1, p;
+	uint16_t id;
+	int ret, failed = 0;
+
+	switch (i % 3) {
+	case 0:
+		k = xs(rnd) % r->npg;
+		off = k * H;
+		end = off + 0x100 + xs(rnd) % 0x1f00;
+		break;
+	case 1:
+		k = xs(rnd) % r->npg;
+		b = k * H + (1 + xs(rnd) % (H / 4096 - 1)) * 4096;
+		off = b - 1 - xs(rnd) % 0xfff;
+		end = b + 1 + xs(rnd) % 0xfff;
+		break;
+	default:
+		k = ST_NREMAP + xs(rnd) % (r->npg - ST_NREMAP - 1);
+		b = (k + 1) * H;
+		off = b - 1 - xs(rnd) % 0x1fff;
+		end = b + 1 + xs(rnd) % 0x1fff;
+		break;
+	}
+	k0 = off / H;
+	k1 = (end - 1) / H;
+	lo = off - k0 * H > ST_GUARD ? off - ST_GUARD : k0 * H;
+	hi = (k1 + 1) * H - end > ST_GUARD ? end + ST_GUARD : (k1 + 1) * H;
+
+	for (p = k0; p <= k1; p++)
+		pthread_mutex_lock(&st.mtx[p]);
+	bad += st_check(r, r->buf + (lo & ~7UL), lo, hi, 0, 0, 0,
+			"before the WRITE, CPU view of", nrep);
+	id = next_id++;
+	ret = do_write(r, off, end - off, id);
+	if (ret) {
+		printf("# RDMA WRITE #%u to MR+0x%zx len 0x%zx failed\n", id,
+		       off, end - off);
+		failed = 1;
+	} else {
+		memset(dbuf, 0, ST_OFF + (hi - lo) + ST_OFF);
+		ret = xfer_status(IBV_WR_RDMA_READ, dbuf + ST_OFF + (lo & 7),
+				  dmr->lkey, iova_ptr(r->iova + lo),
+				  r->mr->rkey, hi - lo);
+		if (ret) {
+			printf("# RDMA READ of MR+0x%zx len 0x%zx failed\n",
+			       lo, hi - lo);
+			failed = 1;
+		} else {
+			bad += st_check(r, dbuf + ST_OFF, lo, hi, off, end, id,
+					"READ back, RDMA view of", nrep);
+			for (j = 0; j < ST_OFF + (lo & 7); j++)
+				guard += dbuf[j] != 0;
+			for (j = ST_OFF + (lo & 7) + (hi - lo);
+			     j < ST_OFF + (hi - lo) + ST_OFF; j++)
+				guard += dbuf[j] != 0;
+			if (guard)
+				printf("# READ of MR+0x%zx len 0x%zx: %zu bytes written outside the target\n",
+				       lo, hi - lo, guard);
+		}
+		bad += st_check(r, r->buf + (lo & ~7UL), lo, hi, off, end, id,
+				"after the WRITE, CPU view of", nrep);
+	}
+	if (bad || guard || failed)
+		printf("# pair %lu (%s): WRITE #%u to MR+0x%zx len 0x%zx, window MR+0x%zx..0x%zx, pages %u-%u at fill gens %u-%u\n",
+		       i, kinds[i % 3], id, off, end - off, lo, hi, k0, k1,
+		       r->gen[k0], r->gen[k1]);
+	restore_range(r, off, end - off);
+	for (p = k1 + 1; p-- > k0;)
+		pthread_mutex_unlock(&st.mtx[p]);
+	if (failed && reconnect())
+		printf("# the QPs stay broken for the tests after this one\n");
+	return bad || guard || failed;
+}
+
+static int test_stress(void)
+{
+	struct region r;
+	struct timespec t0, now;
+	pthread_t inv, prs;
+	bool inv_up = false, prs_up = false;
+	uint32_t rnd = 0x9e3779b9;
+	unsigned long pairs = 0, bad = 0;
+	struct ibv_mr *dmr = NULL;
+	uint8_t *dbuf = NULL;
+	const char *why = NULL;
+	long nfree = free_huge_pages(SZ_2M);
+	int secs = st_secs(), ret, nrep = 0, i;
+	double el;
+
+	printf("# %ld free 2 MiB hugetlb pages, %d s\n", nfree, secs);
+	/* the MR, the spare page, one allocated before its old page is freed */
+	if (nfree >= 0 && nfree < ST_NPG + 2) {
+		snprintf(reason, sizeof(reason),
+			 "only %ld free 2 MiB hugetlb pages, %d needed", nfree,
+			 ST_NPG + 2);
+		return 2;
+	}
+	ret = region_init(&r, SZ_2M, ST_NPG);
+	if (ret) {
+		region_fini(&r);
+		return ret;
+	}
+	memset(&st, 0, sizeof(st));
+	st.r = &r;
+	st.hint = -1;
+	st.spare = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+			MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB, -1, 0);
+	if (st.spare == MAP_FAILED) {
+		ret = errno;
+		st.spare = NULL;
+		region_fini(&r);
+		snprintf(reason, sizeof(reason),
+			 "no spare 2 MiB hugetlb page: %s", strerror(ret));
+		return ret == ENOMEM ? 2 : 1;
+	}
+	st_fill_spare();
+	dbuf = mmap(NULL, ST_BUF, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+		    MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (dbuf == MAP_FAILED) {
+		dbuf = NULL;
+		why = "out of memory";
+	} else if (!(dmr = ibv_reg_mr(rc.pd, dbuf, ST_BUF,
+				      IBV_ACCESS_LOCAL_WRITE))) {
+		why = "ibv_reg_mr of the READ destination failed";
+	} else {
+		why = st_pressure_setup();
+	}
+	for (i = 0; i < ST_NPG; i++)
+		pthread_mutex_init(&st.mtx[i], NULL);
+	if (!why) {
+		prs_up = !pthread_create(&prs, NULL, st_pressure, NULL);
+		inv_up = prs_up &&
+			 !pthread_create(&inv, NULL, st_invalidator, NULL);
+		if (!inv_up)
+			why = "pthread_create failed";
+	}
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	el = 0;
+	while (!why && pairs < ST_MAX_PAIRS && st_running()) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		el = (now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9;
+		if (el >= secs)
+			break;
+		ret = st_pair(&r, pairs, dmr, dbuf, &rnd, &nrep);
+		pairs++;
+		if (ret) {
+			bad++;
+			st_failed();
+		}
+	}
+	__atomic_store_n(&st.stop, 1, __ATOMIC_SEQ_CST);
+	if (inv_up)
+		pthread_join(inv, NULL);
+	if (prs_up)
+		pthread_join(prs, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	el = (now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9;
+
+	if (!why) {
+		printf("# %lu write/read pairs, %lu invalidations (%lu madvise, %lu remaps)\n",
+		       pairs, st.madv + st.remaps, st.madv, st.remaps);
+		printf("# pressure: %lu unchecked READs completed, %lu error completions (reconnected); %.1f s\n",
+		       st.p_ok, st.p_err, el);
+		if (st.broken)
+			printf("# a page of the MR may be left unmapped or unfilled: no check of the whole MR\n");
+		else
+			bad += verify_mr(&r, "after the stress");
+	}
+
+	for (i = 0; i < ST_NPG; i++)
+		pthread_mutex_destroy(&st.mtx[i]);
+	st_pressure_teardown();
+	if (dmr)
+		ibv_dereg_mr(dmr);
+	if (dbuf)
+		munmap(dbuf, ST_BUF);
+	munmap(st.spare, SZ_2M);
+	region_fini(&r);
+
+	if (why) {
+		snprintf(reason, sizeof(reason), "setup: %s", why);
+		return 1;
+	}
+	if (bad || st.inv_err || st.prs_err) {
+		snprintf(reason, sizeof(reason),
+			 "%s%s%s%s%s, after %lu pairs and %lu invalidations",
+			 bad ? "wrong data or a failed WRITE/READ" : "",
+			 bad && (st.inv_err || st.prs_err) ? "; " : "",
+			 st.inv_err ? "an invalidation failed" : "",
+			 st.inv_err && st.prs_err ? "; " : "",
+			 st.prs_err ? "the pressure thread failed (no completion, or its QPs could not be reconnected)" : "",
+			 pairs, st.madv + st.remaps);
+		return 1;
+	}
+	if (pairs < ST_MIN_PAIRS || st.madv + st.remaps < ST_MIN_INVAL) {
+		snprintf(reason, sizeof(reason),
+			 "only %lu pairs and %lu invalidations in %.1f s (at least %d and %d needed): no race",
+			 pairs, st.madv + st.remaps, el, ST_MIN_PAIRS,
+			 ST_MIN_INVAL);
+		return 1;
+	}
+	return 0;
+}
+
 enum { T_2M_W, T_2M_R, T_1G_W, T_1G_R, T_REMAP, T_REMAP_4K, T_REG_ANON,
        T_REG_2VMA, T_CONC, T_2M_CAS, T_2M_AW, T_1G_CAS, T_1G_AW, T_FLUSH,
        T_IOVA_IN, T_IOVA_W, T_IOVA_R, T_IOVA_ZERO, T_IOVA_CAS, T_BIG_1G,
-       T_BIG_2M, NTESTS };
+       T_BIG_2M, T_STRESS, NTESTS };
 
 static const char *const names[NTESTS] = {
 	[T_2M_W] = "odp_huge_2m_rdma_write",
@@ -1706,6 +2283,7 @@ static const char *const names[NTESTS] = {
 	[T_IOVA_CAS] = "odp_huge_2m_iova_atomic_cas_fadd",
 	[T_BIG_1G] = "odp_huge_1g_two_pages",
 	[T_BIG_2M] = "odp_huge_2m_2g_mr",
+	[T_STRESS] = "odp_huge_2m_stress_invalidate",
 };
 
 static struct region rw;	/* shared by a WRITE test and its READ test */
@@ -1862,6 +2440,8 @@ static int run(int t)
 		return test_big(SZ_1G);
 	case T_BIG_2M:
 		return test_big(SZ_2M);
+	case T_STRESS:
+		return test_stress();
 	}
 	return 1;
 }

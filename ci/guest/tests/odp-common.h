@@ -43,6 +43,35 @@ static struct {
 } rc;
 
 /*
+ * Poll one completion off cq into *wc, for at most TIMEOUT_MS. Returns 0,
+ * or -1 after a timeout or a poll failure, reported with what. Touches no
+ * shared state, so another thread may use it on its own CQ.
+ */
+ODP_FN int poll_one_wc(struct ibv_cq *cq, struct ibv_wc *wc, const char *what)
+{
+	const struct timespec nap = { 0, 20000 };
+	struct timespec t0, now;
+	int n;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((n = ibv_poll_cq(cq, 1, wc)) == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - t0.tv_sec) * 1000 +
+		    (now.tv_nsec - t0.tv_nsec) / 1000000 > TIMEOUT_MS) {
+			printf("# %s: no completion within %d ms\n", what,
+			       TIMEOUT_MS);
+			return -1;
+		}
+		nanosleep(&nap, NULL);
+	}
+	if (n < 0) {
+		printf("# %s: ibv_poll_cq failed: %d\n", what, n);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Wait for one completion on cq.  Returns 0 on success, 1 on a completion
  * with an error status (a clean error: *status says which), -1 on anything
  * else (timeout, poll failure, wrong opcode or length).
@@ -50,26 +79,12 @@ static struct {
 ODP_FN int wait_wc_status(struct ibv_cq *cq, enum ibv_wc_opcode op,
 			  uint32_t len, enum ibv_wc_status *status)
 {
-	const struct timespec nap = { 0, 20000 };
-	struct timespec t0, now;
 	struct ibv_wc wc;
-	int n;
+	char what[32];
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while ((n = ibv_poll_cq(cq, 1, &wc)) == 0) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - t0.tv_sec) * 1000 +
-		    (now.tv_nsec - t0.tv_nsec) / 1000000 > TIMEOUT_MS) {
-			printf("# no completion (opcode %d) within %d ms\n",
-			       op, TIMEOUT_MS);
-			return -1;
-		}
-		nanosleep(&nap, NULL);
-	}
-	if (n < 0) {
-		printf("# ibv_poll_cq failed: %d\n", n);
+	snprintf(what, sizeof(what), "opcode %d", op);
+	if (poll_one_wc(cq, &wc, what))
 		return -1;
-	}
 	rc.last_status = wc.status;
 	if (status)
 		*status = wc.status;

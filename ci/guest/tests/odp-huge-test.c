@@ -408,11 +408,30 @@ static uint64_t read_word(size_t off, size_t pos)
 	return w;
 }
 
+/*
+ * The verdict on a READ of [off, off + len) into nb at NB_OFF + (off & 7)
+ * with bad wrong bytes: also count the bytes of nb written outside the
+ * target (nb is zeroed before each READ).
+ */
+static int read_verdict(size_t off, size_t len, size_t bad)
+{
+	size_t i, guard = 0;
+
+	for (i = 0; i < NB_OFF + (off & 7); i++)
+		guard += nb.buf[i] != 0;
+	for (i = NB_OFF + (off & 7) + len; i < NB_OFF + len + 0x100; i++)
+		guard += nb.buf[i] != 0;
+	if (bad || guard)
+		printf("# READ MR+0x%zx len 0x%zx: %zu bytes wrong, %zu bytes written outside the target\n",
+		       off, len, bad, guard);
+	return bad || guard;
+}
+
 /* What a READ of [off, off + len) brought, against the model. */
 static int check_read(const struct region *r, size_t off, size_t len)
 {
 	const uint8_t *d = nb.buf + NB_OFF + (off & 7);
-	size_t i, pos, bad = 0, guard = 0, lastw = (size_t)-1;
+	size_t i, pos, bad = 0, lastw = (size_t)-1;
 	uint64_t m = 0;
 	int nrep = 0;
 
@@ -428,14 +447,7 @@ static int check_read(const struct region *r, size_t off, size_t len)
 			       &nrep);
 		lastw = pos & ~7UL;
 	}
-	for (i = 0; i < NB_OFF + (off & 7); i++)
-		guard += nb.buf[i] != 0;
-	for (i = NB_OFF + (off & 7) + len; i < NB_OFF + len + 0x100; i++)
-		guard += nb.buf[i] != 0;
-	if (bad || guard)
-		printf("# READ MR+0x%zx len 0x%zx: %zu bytes wrong, %zu bytes written outside the target\n",
-		       off, len, bad, guard);
-	return bad || guard;
+	return read_verdict(off, len, bad);
 }
 
 static int huge_flag(size_t hsz)
@@ -1518,7 +1530,7 @@ static int big_check_read(const struct region *r, uint16_t id, size_t off,
 			  size_t len)
 {
 	const uint8_t *d = nb.buf + NB_OFF + (off & 7);
-	size_t i, pos, bad = 0, guard = 0, lastw = (size_t)-1;
+	size_t i, pos, bad = 0, lastw = (size_t)-1;
 	int nrep = 0;
 	uint8_t e;
 
@@ -1533,14 +1545,7 @@ static int big_check_read(const struct region *r, uint16_t id, size_t off,
 				   read_word(off, pos), &nrep);
 		lastw = pos & ~7UL;
 	}
-	for (i = 0; i < NB_OFF + (off & 7); i++)
-		guard += nb.buf[i] != 0;
-	for (i = NB_OFF + (off & 7) + len; i < NB_OFF + len + 0x100; i++)
-		guard += nb.buf[i] != 0;
-	if (bad || guard)
-		printf("# READ MR+0x%zx len 0x%zx: %zu bytes wrong, %zu bytes written outside the target\n",
-		       off, len, bad, guard);
-	return bad || guard;
+	return read_verdict(off, len, bad);
 }
 
 /* The window around [off, off + len) as WRITE #id must leave it. */
@@ -1879,26 +1884,10 @@ fail:
 /* One completion of the pressure pair: 0 success, 1 error status, -1 else. */
 static int st_wait(struct ibv_cq *cq)
 {
-	const struct timespec nap = { 0, 20000 };
-	struct timespec t0, now;
 	struct ibv_wc wc;
-	int n;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while ((n = ibv_poll_cq(cq, 1, &wc)) == 0) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - t0.tv_sec) * 1000 +
-		    (now.tv_nsec - t0.tv_nsec) / 1000000 > TIMEOUT_MS) {
-			printf("# pressure READ: no completion within %d ms\n",
-			       TIMEOUT_MS);
-			return -1;
-		}
-		nanosleep(&nap, NULL);
-	}
-	if (n < 0) {
-		printf("# pressure READ: ibv_poll_cq failed: %d\n", n);
+	if (poll_one_wc(cq, &wc, "pressure READ"))
 		return -1;
-	}
 	if (wc.status != IBV_WC_SUCCESS)
 		return 1;
 	if (wc.opcode != IBV_WC_RDMA_READ) {

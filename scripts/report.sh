@@ -64,7 +64,7 @@ mv "$table.tmp" "$table"
 	sed -nE 's/^([a-z0-9-]+) ([^ ]+) # (.*)/  excluded from every boot: \1 \2 (\3)/p' "$HMMCI_TOP/ci/guest/excluded.txt"
 	for n in "${notes[@]}"; do echo "  $n"; done
 	for d in "$res"/[0-9][0-9]; do
-		for f in skips:skipped failures:failed xfail:xfail new-warnings:'new warning'; do
+		for f in skips:skipped failures:failed xfail:xfail new-warnings:'new warning' flaky:flaky; do
 			if [ -f "$d/${f%%:*}.txt" ]; then
 				sed "s/^/  step $(basename "$d") ${f#*:}: /" "$d/${f%%:*}.txt"
 			fi

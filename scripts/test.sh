@@ -66,6 +66,28 @@ if [ -f "$a64/table.md" ]; then
 fi
 phase end
 
+# What failed, and what passed only at a second boot (flaky), again at
+# the end, where the tail of a CI log shows it. The self-tests fail on
+# purpose and are judged by their own lines.
+cells='-name apply -o -name build -o -name warnings -o -name w1_gcc -o -name w1_clang -o -name checkpatch -o -name sparse -o -name boot -o -name kunit -o -name kselftest -o -name initramfs'
+tailnotes=$(
+	cd "$HMMCI_TOP/results" &&
+		find . -path ./selftest -prune -o -type f \( $cells \) -print | sort |
+		while read -r f; do
+			if grep -q '^FAIL' "$f"; then
+				echo "  FAILED ${f#./}: $(head -n1 "$f" | cut -c1-200)"
+				sed "s|^|    failed test: |" "$(dirname "$f")/failures.txt" 2>/dev/null | sort -u | head -n5
+			fi
+		done | awk '!seen[$0]++'
+	cd "$HMMCI_TOP/results" && find . -path ./selftest -prune -o -name flaky.txt -print | sort |
+		while read -r f; do echo "  flaky ${f#./}: $(cat "$f")"; done
+)
+if [ -n "$tailnotes" ]; then
+	echo
+	echo "failed or flaky (results/):"
+	echo "$tailnotes"
+fi
+
 tp=0 tf=0 ts=0
 summary=
 for part in series checks proof selftest arm64; do

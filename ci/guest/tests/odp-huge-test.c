@@ -5,10 +5,11 @@
  * (rxe), with every byte checked.
  *
  * With IB_ACCESS_HUGETLB, ib_umem_odp maps the MR per huge page.  The page
- * size must come from the hugetlb VMA at registration (2 MiB or 1 GiB),
- * a range that is not hugetlb or spans two VMAs must be refused at
- * ibv_reg_mr() with EINVAL, and a page unmapped or remapped while the MR
- * is registered must never be reached through a stale mapping.  Stock rxe
+ * size must come from the hugetlb VMAs at registration (2 MiB or 1 GiB),
+ * a range that is not hugetlb must be refused at ibv_reg_mr() with EINVAL,
+ * a range over several hugetlb VMAs (or not mapped yet) must work as it
+ * did on v7.3, and a page unmapped or remapped while the MR is registered
+ * must never be reached through a stale mapping.  Stock rxe
  * (v7.3) refuses IB_ACCESS_HUGETLB altogether (EOPNOTSUPP).
  *
  * Every 8-byte word of the MR carries where it belongs and who wrote it:
@@ -36,8 +37,12 @@
  *                              place of the huge page
  *  7. odp_huge_reg_non_hugetlb_einval  ON_DEMAND|HUGETLB on 4 KiB anon memory:
  *                              ibv_reg_mr fails with EINVAL
- *  8. odp_huge_reg_two_vmas_einval  on a range spanning two hugetlb VMAs:
- *                              EINVAL (and each VMA alone registers)
+ *  8. odp_huge_2m_vma_split    a 6 x 2 MiB MR registered over two
+ *                              adjacent MAP_HUGETLB mappings (they never
+ *                              merge), then split further while registered
+ *                              by MADV_DONTFORK and mprotect(PROT_READ):
+ *                              READ over every VMA boundary, then (read-write
+ *                              again) the WRITEs of test 1; every byte
  *  9. odp_huge_2m_concurrent_invalidate  a second thread MADV_DONTNEEDs or
  *                              munmaps+remaps random huge pages among the
  *                              first four (then refills them with a new
@@ -102,6 +107,9 @@
  *                              third thread, on its own QP pair, READs
  *                              unlocked pages unchecked, so that faults
  *                              race the zaps of the same page
+ * 23. odp_huge_2m_reg_before_mmap  an MR registered before its memory is
+ *                              mapped (ODP allows it), then mapped as 4 x
+ *                              2 MiB hugetlb: the WRITEs and READs of 1/2
  * Up to and including v7.3, rxe indexes an ODP MR's pfn_list with
  * (iova - ib_umem_start()) >> page_shift, the iova taken for a user
  * address: out of bounds for an iova outside the registered range. So
@@ -829,53 +837,127 @@ static int test_reg_non_hugetlb(void)
 	return ret;
 }
 
-/* Test 8: two adjacent hugetlb VMAs; each alone must register. */
-static int test_reg_two_vmas(void)
+/*
+ * Test 8: an MR over several hugetlb VMAs of one page size, as ODP always
+ * allowed. Page 2 mapped again (a VMA of its own, as two adjacent
+ * MAP_HUGETLB mappings are) before the registration; pages 1 and 4 split
+ * off by MADV_DONTFORK and mprotect() while registered.
+ */
+static int test_vma_split(void)
 {
-	struct ibv_mr *mr;
-	uint8_t *p;
-	int ret = 0, n, i;
+	size_t H = SZ_2M;
+	struct region r;
+	int ret, n;
 
-	p = mmap(NULL, 2 * SZ_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE |
-		 MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB, -1, 0);
-	if (p == MAP_FAILED) {
-		snprintf(reason, sizeof(reason), "no 2 MiB hugetlb pages");
-		return errno == ENOMEM ? 2 : 1;
+	ret = region_init(&r, H, 6);
+	if (ret) {
+		region_fini(&r);
+		return ret;
 	}
-	if (munmap(p + SZ_2M, SZ_2M) ||
-	    mmap(p + SZ_2M, SZ_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE |
-		 MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB | MAP_FIXED,
-		 -1, 0) == MAP_FAILED) {
-		snprintf(reason, sizeof(reason), "remap of the second page: %s",
-			 strerror(errno));
-		munmap(p, 2 * SZ_2M);
+	ibv_dereg_mr(r.mr);
+	r.mr = NULL;
+	if (remap_page(&r, 2, false)) {
+		snprintf(reason, sizeof(reason), "setup: remap of page 2");
+		region_fini(&r);
 		return 1;
 	}
-	memset(p, 0x22, 2 * SZ_2M);
-	n = vma_count(p, 2 * SZ_2M);
-	printf("# %p + 4 MiB: %d VMAs\n", (void *)p, n);
-	if (n != 2) {
+	n = vma_count(r.buf, r.size);
+	printf("# %p + 12 MiB: %d VMAs\n", (void *)r.buf, n);
+	r.mr = ibv_reg_mr(rc.pd, r.buf, r.size, ODP_HUGE_ACCESS);
+	if (!r.mr) {
 		snprintf(reason, sizeof(reason),
-			 "setup: the range is in %d VMAs, not 2", n);
-		munmap(p, 2 * SZ_2M);
+			 "ibv_reg_mr over %d adjacent hugetlb VMAs: %s", n,
+			 strerror(errno));
+		printf("# %s\n", reason);
+		region_fini(&r);
 		return 1;
 	}
-	ret = expect_einval(p, 2 * SZ_2M, "two hugetlb VMAs");
-	for (i = 0; i < 2; i++) {
-		mr = ibv_reg_mr(rc.pd, p + i * SZ_2M, SZ_2M, ODP_HUGE_ACCESS);
-		if (mr) {
-			ibv_dereg_mr(mr);
-			continue;
-		}
-		printf("# VMA %d alone: ibv_reg_mr failed: %s\n", i,
-		       strerror(errno));
-		if (!ret)
-			snprintf(reason, sizeof(reason),
-				 "one hugetlb VMA alone does not register: %s",
-				 strerror(errno));
-		ret = 1;
+	if (madvise(r.buf + H, H, MADV_DONTFORK) ||
+	    mprotect(r.buf + 4 * H, H, PROT_READ)) {
+		snprintf(reason, sizeof(reason), "setup: madvise/mprotect: %s",
+			 strerror(errno));
+		region_fini(&r);
+		return 1;
 	}
-	munmap(p, 2 * SZ_2M);
+	n = vma_count(r.buf, r.size);
+	printf("# split while registered: %d VMAs\n", n);
+	if (n != 6) {
+		snprintf(reason, sizeof(reason),
+			 "setup: the MR is in %d VMAs, not 6", n);
+		region_fini(&r);
+		return 1;
+	}
+	ret = test_read(&r);
+	if (mprotect(r.buf + 4 * H, H, PROT_READ | PROT_WRITE)) {
+		snprintf(reason, sizeof(reason), "mprotect: %s",
+			 strerror(errno));
+		region_fini(&r);
+		return 1;
+	}
+	printf("# page 4 read-write again: %d VMAs\n",
+	       vma_count(r.buf, r.size));
+	if (!ret)
+		ret = test_write(&r);
+	region_fini(&r);
+	return ret;
+}
+
+/*
+ * Test 23: an MR registered before its memory is mapped, which ODP allows
+ * (9ff1b6466a29 names it), then mapped as 2 MiB hugetlb pages.
+ */
+static int test_reg_before_mmap(void)
+{
+	size_t H = SZ_2M;
+	struct region r;
+	unsigned int k;
+	uint8_t *p;
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	r.hsz = H;
+	r.npg = 4;
+	r.size = r.npg * H;
+	/* A free, 2 MiB aligned address: reserved, then unmapped again */
+	p = mmap(NULL, r.size + H, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		snprintf(reason, sizeof(reason), "mmap: %s", strerror(errno));
+		return 1;
+	}
+	munmap(p, r.size + H);
+	p = (uint8_t *)(((uintptr_t)p + H - 1) & ~(H - 1));
+	r.mr = ibv_reg_mr(rc.pd, p, r.size, ODP_HUGE_ACCESS);
+	if (!r.mr) {
+		snprintf(reason, sizeof(reason),
+			 "ibv_reg_mr(ON_DEMAND|HUGETLB) of memory not mapped yet: %s",
+			 strerror(errno));
+		printf("# %s\n", reason);
+		return 1;
+	}
+	r.buf = mmap(p, r.size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB |
+		     MAP_FIXED_NOREPLACE, -1, 0);
+	if (r.buf == MAP_FAILED) {
+		ret = errno == ENOMEM ? 2 : 1;
+		snprintf(reason, sizeof(reason), "mmap(%p, MAP_HUGETLB): %s",
+			 (void *)p, strerror(errno));
+		r.buf = NULL;
+		region_fini(&r);
+		return ret;
+	}
+	r.iova = (uintptr_t)r.buf;
+	for (k = 0; k < r.npg; k++) {
+		r.tag[k] = TAG_INIT;
+		r.gen[k] = 1;
+		fill_page_gen(&r, k, TAG_INIT, 1);
+	}
+	printf("# MR %p registered, then mapped: 4 x 2 MiB hugetlb\n",
+	       (void *)r.buf);
+	ret = test_write(&r);
+	if (!ret)
+		ret = test_read(&r);
+	region_fini(&r);
 	return ret;
 }
 
@@ -2246,9 +2328,9 @@ static int test_stress(void)
 }
 
 enum { T_2M_W, T_2M_R, T_1G_W, T_1G_R, T_REMAP, T_REMAP_4K, T_REG_ANON,
-       T_REG_2VMA, T_CONC, T_2M_CAS, T_2M_AW, T_1G_CAS, T_1G_AW, T_FLUSH,
+       T_VMA_SPLIT, T_CONC, T_2M_CAS, T_2M_AW, T_1G_CAS, T_1G_AW, T_FLUSH,
        T_IOVA_IN, T_IOVA_W, T_IOVA_R, T_IOVA_ZERO, T_IOVA_CAS, T_BIG_1G,
-       T_BIG_2M, T_STRESS, NTESTS };
+       T_BIG_2M, T_STRESS, T_REG_EARLY, NTESTS };
 
 static const char *const names[NTESTS] = {
 	[T_2M_W] = "odp_huge_2m_rdma_write",
@@ -2258,7 +2340,8 @@ static const char *const names[NTESTS] = {
 	[T_REMAP] = "odp_huge_2m_remap_same_size",
 	[T_REMAP_4K] = "odp_huge_2m_remap_4k_anon",
 	[T_REG_ANON] = "odp_huge_reg_non_hugetlb_einval",
-	[T_REG_2VMA] = "odp_huge_reg_two_vmas_einval",
+	[T_VMA_SPLIT] = "odp_huge_2m_vma_split",
+	[T_REG_EARLY] = "odp_huge_2m_reg_before_mmap",
 	[T_CONC] = "odp_huge_2m_concurrent_invalidate",
 	[T_2M_CAS] = "odp_huge_2m_atomic_cas_fadd",
 	[T_2M_AW] = "odp_huge_2m_atomic_write",
@@ -2387,8 +2470,10 @@ static int run(int t)
 		return test_remap(true);
 	case T_REG_ANON:
 		return test_reg_non_hugetlb();
-	case T_REG_2VMA:
-		return test_reg_two_vmas();
+	case T_VMA_SPLIT:
+		return test_vma_split();
+	case T_REG_EARLY:
+		return test_reg_before_mmap();
 	case T_CONC:
 		return test_concurrent();
 	case T_2M_CAS:

@@ -55,6 +55,17 @@ kunit=$HMMCI_WORKTREE/tools/testing/kunit/kunit.py
 rm -f "$res/kunit.json"
 python3 "$kunit" parse --json="$res/kunit.json" "$console" >"$res/kunit.log" 2>&1 || true
 git -C "$HMMCI_WORKTREE" log --format=%s -n 1000 HEAD >"$res/applied.txt"
+# A proof's mutant (ci/proofs.txt) puts fixed bugs back: the patches
+# whose subjects start with its "Undoes:" trailers count as not applied,
+# so their tests must fail.
+git -C "$HMMCI_WORKTREE" log --format=%B -n 1000 HEAD |
+	sed -n 's/^Undoes: //p' >"$res/undone.txt"
+if [ -s "$res/undone.txt" ]; then
+	awk 'NR == FNR { u[NR] = $0; n = NR; next }
+		{ for (i = 1; i <= n; i++) if (index($0, u[i]) == 1) next; print }' \
+		"$res/undone.txt" "$res/applied.txt" >"$res/applied.txt.new"
+	mv "$res/applied.txt.new" "$res/applied.txt"
+fi
 python3 "$HMMCI_TOP/scripts/judge-results.py" --kunit-json "$res/kunit.json" \
 	--kunit-log "$res/kunit.log" --suites "$res/guest" \
 	--expect "$HMMCI_TOP/ci/expected-failures.txt" --applied "$res/applied.txt" \

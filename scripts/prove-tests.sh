@@ -3,6 +3,14 @@
 # Apply each test patch named in ci/proofs.txt alone on the base and boot
 # it: its tests must fail there (ci/expected-failures.txt), which proves
 # they see the bug their fix removes. One series run per proof.
+#
+# A test that cannot be applied to the base (it calls functions that its
+# fix's later refactoring added) is proven with a mutant instead: a line
+# "SUBJECT | mutant FILE" applies the series up to and including SUBJECT
+# (git am only, their rows are the series run's), then FILE, a patch that
+# puts the fixed bugs back into the tested code; only that step is built
+# and booted. Its "Undoes: SUBJECT" trailers take those fixes out of the
+# applied set (judge-boot.sh), so their tests must fail there.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -11,23 +19,42 @@ res=$HMMCI_TOP/results/proof
 rm -rf "$res"
 mkdir -p "$res"
 pass=0 fail=0 skip=0 i=0
-while IFS= read -r subject; do
-	case $subject in '' | '#'*) continue ;; esac
+while IFS= read -r line; do
+	case $line in '' | '#'*) continue ;; esac
+	subject=${line%% | mutant *}
+	mutant=
+	[ "$subject" = "$line" ] || mutant=$HMMCI_TOP/${line##* | mutant }
 	i=$((i + 1))
 	d=$res/$i
 	mkdir -p "$d"
-	p=
-	for f in "$HMMCI_TOP"/patches/[0-9]*.patch; do
-		[ -f "$f" ] || continue
-		s=$(patch_subject "$f")
-		[ "$s" = "$subject" ] && p=$f
-	done
+	p= n=0 upto=()
+	while IFS= read -r f; do
+		f=$HMMCI_TOP/patches/$f
+		[ -n "$p" ] || upto+=("$f")
+		[ -n "$p" ] || [ "$(patch_subject "$f")" != "$subject" ] || p=$f
+	done < <(grep -v '^#' "$HMMCI_TOP/series")
 	if [ -z "$p" ]; then
-		echo "proof $i: FAILED (no patch in patches/ has the subject \"$subject\")"
+		echo "proof $i: FAILED (no patch in series has the subject \"$subject\")"
 		fail=$((fail + 1))
 		continue
 	fi
-	basename "$p" >"$d/series"
+	pdir=$HMMCI_TOP/patches steps=()
+	if [ -z "$mutant" ]; then
+		basename "$p" >"$d/series"
+	elif [ ! -f "$mutant" ]; then
+		echo "proof $i: FAILED (the mutant $mutant named in ci/proofs.txt does not exist)"
+		fail=$((fail + 1))
+		continue
+	else
+		pdir=$d/patches
+		mkdir -p "$pdir"
+		for f in "${upto[@]}" "$mutant"; do
+			ln -sf "$f" "$pdir/"
+			basename "$f"
+		done >"$d/series"
+		n=${#upto[@]}
+		steps=(--steps "$((n + 1))..$((n + 1))")
+	fi
 	# A proof is one step after the (reused) base: an incremental build,
 	# W=1 and a boot.
 	if ! in_budget 600; then
@@ -36,14 +63,18 @@ while IFS= read -r subject; do
 		skip=$((skip + 1))
 		continue
 	fi
-	log "proof $i: $(basename "$p") alone on the base"
+	if [ -z "$mutant" ]; then
+		log "proof $i: $(basename "$p") alone on the base"
+	else
+		log "proof $i: the series up to $(basename "$p"), then the mutant $(basename "$mutant")"
+	fi
 	rc=0
 	# --reuse: the base row of the series run (same tree, config and
 	# harness) is copied, not built and booted again; --no-bench: the
 	# proof is this run's last step, but no place for the benchmarks.
 	HMMCI_BUDGET_PART="proof $i" \
 		"$HMMCI_TOP/scripts/run-series.sh" --no-setup --reuse --no-bench \
-		--series "$d/series" --patches "$HMMCI_TOP/patches" --results "$d/run" || rc=$?
+		--series "$d/series" --patches "$pdir" "${steps[@]}" --results "$d/run" || rc=$?
 	if [ -f "$d/run/counts" ]; then
 		read -r p1 f1 s1 <"$d/run/counts"
 		pass=$((pass + p1)) fail=$((fail + f1)) skip=$((skip + s1))

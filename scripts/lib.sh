@@ -208,3 +208,40 @@ harness_version() {
 config_hash() {
 	cat "$HMMCI_TOP"/ci/x86_64/*.config | sha256sum | cut -c1-16
 }
+
+# boot_with_retry STEPDIR BOOT-COMMAND...: run BOOT-COMMAND (boot-test.sh
+# and its arguments), which writes STEPDIR/boot, kunit and kselftest. A
+# boot that fails (any of the three) is run once more, at most
+# boot_retries times per run and only within the time budget: the step
+# passes only if the second boot passes, and the first boot's failure is
+# kept (STEPDIR/boot-1/) and reported as flaky (STEPDIR/flaky.txt, listed
+# again at the end of the test command). A failure that the step causes
+# fails both boots, and fails the step. Returns the last boot's status.
+boot_retries=2
+boot_failed() { grep -qs '^FAIL' "$1"/{boot,kunit,kselftest}; }
+boot_with_retry() {
+	local d=$1 rc=0 why
+	shift
+	"$@" || rc=$?
+	boot_failed "$d" || return $rc
+	why=$(grep -hs '^FAIL' "$d"/{boot,kunit,kselftest} | head -n1 || true)
+	why="$why$(sed -n '1s/^/: /p' "$d/failures.txt" 2>/dev/null || true)"
+	if [ "$boot_retries" -eq 0 ] || ! in_budget 360; then
+		return $rc
+	fi
+	boot_retries=$((boot_retries - 1))
+	log "boot: FAILED ($why); booting once more to tell a flaky test from a failure"
+	rm -rf "$d/boot-1"
+	mkdir -p "$d/boot-1"
+	mv "$d"/{console.log,qemu.log,guest,qemu_rc,boot_s,boot,kunit,kselftest} "$d/boot-1/" 2>/dev/null || true
+	cp "$d"/{failures.txt,kunit.log,kunit.json} "$d/boot-1/" 2>/dev/null || true
+	rc=0
+	"$@" || rc=$?
+	if boot_failed "$d"; then
+		log "boot: failed again, so not flaky"
+		return $rc
+	fi
+	echo "the first boot failed, the second passed: $why (first boot: $d/boot-1)" >"$d/flaky.txt"
+	log "boot: passed at the second boot: flaky, see $d/flaky.txt"
+	return $rc
+}

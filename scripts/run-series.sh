@@ -213,40 +213,6 @@ w1_compare() { # KIND STEPDIR: before/after warnings of the touched objects
 	fi
 }
 
-# A boot that fails (its boot, KUnit or kselftest verdict) is run once
-# more, at most boot_retries times in a run and only within the time
-# budget: the step passes only if the second boot passes, and then the
-# first boot's failure is kept (boot-1/) and reported as flaky
-# (flaky.txt, listed again at the end of the test command). A failure
-# that the step causes fails both boots and fails the step.
-boot_retries=2
-boot_failed() { grep -qs '^FAIL' "$1"/{boot,kunit,kselftest}; }
-boot_step() { # STEPDIR
-	local d=$1 rc=0 why
-	"$HMMCI_TOP/scripts/boot-test.sh" "$out" "$d" || rc=$?
-	boot_failed "$d" || return $rc
-	why=$(grep -hs '^FAIL' "$d"/{boot,kunit,kselftest} | head -n1 || true)
-	why="$why$(sed -n '1s/^/: /p' "$d/failures.txt" 2>/dev/null || true)"
-	if [ $boot_retries -eq 0 ] || ! in_budget 360; then
-		return $rc
-	fi
-	boot_retries=$((boot_retries - 1))
-	log "boot: FAILED ($why); booting once more to tell a flaky test from a failure"
-	rm -rf "$d/boot-1"
-	mkdir -p "$d/boot-1"
-	mv "$d"/{console.log,qemu.log,guest,qemu_rc,boot_s,boot,kunit,kselftest} "$d/boot-1/" 2>/dev/null || true
-	cp "$d"/{failures.txt,kunit.log,kunit.json} "$d/boot-1/" 2>/dev/null || true
-	rc=0
-	"$HMMCI_TOP/scripts/boot-test.sh" "$out" "$d" || rc=$?
-	if boot_failed "$d"; then
-		log "boot: failed again, so not flaky"
-		return $rc
-	fi
-	echo "the first boot failed, the second passed: $why (first boot: $d/boot-1)" >"$d/flaky.txt"
-	log "boot: passed at the second boot: flaky, see $d/flaky.txt"
-	return $rc
-}
-
 build_and_boot() { # STEPDIR [--base] [TARGETS...]
 	local d=$1
 	shift
@@ -285,7 +251,7 @@ build_and_boot() { # STEPDIR [--base] [TARGETS...]
 		return 0
 	fi
 	last_boot=$d
-	boot_step "$d" || return 1
+	boot_with_retry "$d" "$HMMCI_TOP/scripts/boot-test.sh" "$out" "$d" || return 1
 	# The accelerator that worked is kept for the following steps.
 	[ -f "$d/accel" ] && export HMMCI_ACCEL=$(cat "$d/accel")
 }

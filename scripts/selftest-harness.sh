@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # The harness tests itself: a step that breaks the build of mm/hmm.c, a
 # patch that does not apply and a step with a new warning must each be
-# caught and named, and a run with no time left must skip its steps,
-# saying so, instead of building them. Fixtures: ci/selftest/*/. Builds only the touched
+# caught and named, a run with no time left must skip its steps, saying
+# so, instead of building them, and a boot that fails once must be run
+# again and reported as flaky. Fixtures: ci/selftest/*/. Builds only the touched
 # objects (--quick), so it takes seconds on a warm build dir.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -17,7 +18,7 @@ pass=0 fail=0
 # Three --quick runs of one step each: seconds on a warm build dir.
 if ! in_budget 300; then
 	budget_skip "harness self-tests" 300 "$res/budget"
-	echo "0 0 4" >"$res/counts"
+	echo "0 0 5" >"$res/counts"
 	echo "selftest: SKIPPED ($(cat "$res/budget"))"
 	exit 0
 fi
@@ -91,6 +92,26 @@ if [ "$rc" -eq 0 ] && [[ $row == SKIP*"time budget"* ]] &&
 	check budget ok "build: $row"
 else
 	check budget bad "expected SKIP rows for the time budget, got: $row (rc $rc, log: $(paste -sd, "$res/budget-skipped.txt" 2>/dev/null))"
+fi
+
+# 5. A boot that fails once and passes the next time is reported as
+#    flaky and passes; one that fails twice fails (boot_with_retry of
+#    lib.sh, with a stand-in for boot-test.sh: no QEMU).
+fl=$res/flaky
+rm -rf "$fl"
+mkdir -p "$fl"
+once=0 always=0
+(boot_with_retry "$fl/once" "$fx/flaky-boot/boot.sh" once "$fl/once") >"$fl/once.log" 2>&1 || once=$?
+(boot_with_retry "$fl/always" "$fx/flaky-boot/boot.sh" always "$fl/always") >"$fl/always.log" 2>&1 || always=$?
+k1=$(cat "$fl/once/kunit" 2>/dev/null || echo missing)
+k2=$(cat "$fl/always/kunit" 2>/dev/null || echo missing)
+if [[ $k1 == PASS* ]] && grep -qs 'selftest.fake_case' "$fl/once/flaky.txt" &&
+	[[ $(cat "$fl/once/boot-1/kunit" 2>/dev/null) == FAIL* ]] &&
+	[[ $k2 == FAIL* ]] && [ ! -f "$fl/always/flaky.txt" ] &&
+	[ -d "$fl/always/boot-1" ]; then
+	check flaky-boot ok "once: $k1, $(cat "$fl/once/flaky.txt"); always: $k2"
+else
+	check flaky-boot bad "once: $k1 (rc $once, flaky: $(cat "$fl/once/flaky.txt" 2>/dev/null)); always: $k2 (rc $always)"
 fi
 
 echo "$pass $fail 0" >"$res/counts"

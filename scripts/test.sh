@@ -72,7 +72,7 @@ phase end
 cells='-name apply -o -name build -o -name warnings -o -name w1_gcc -o -name w1_clang -o -name checkpatch -o -name sparse -o -name boot -o -name kunit -o -name kselftest -o -name initramfs'
 tailnotes=$(
 	cd "$HMMCI_TOP/results" &&
-		find . -path ./selftest -prune -o -type f \( $cells \) -print | sort |
+		find . \( -path ./selftest -o -name boot-1 \) -prune -o -type f \( $cells \) -print | sort |
 		while read -r f; do
 			if grep -q '^FAIL' "$f"; then
 				echo "  FAILED ${f#./}: $(head -n1 "$f" | cut -c1-200)"

@@ -27,7 +27,7 @@ while IFS= read -r line; do
 	i=$((i + 1))
 	d=$res/$i
 	mkdir -p "$d"
-	p= n=0 upto=()
+	p= upto=()
 	while IFS= read -r f; do
 		f=$HMMCI_TOP/patches/$f
 		[ -n "$p" ] || upto+=("$f")
@@ -52,8 +52,7 @@ while IFS= read -r line; do
 			ln -sf "$f" "$pdir/"
 			basename "$f"
 		done >"$d/series"
-		n=${#upto[@]}
-		steps=(--steps "$((n + 1))..$((n + 1))")
+		steps=(--steps "$((${#upto[@]} + 1))..$((${#upto[@]} + 1))")
 	fi
 	# A proof is one step after the (reused) base: an incremental build,
 	# W=1 and a boot.

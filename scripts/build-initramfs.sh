@@ -56,6 +56,21 @@ run_logged "$res/hmm-tests-build.log" make -C "$sel" "${cross[@]}" \
 	"$tst/hmm-tests" ||
 	die initramfs tools/testing/selftests/mm/hmm-tests.c "$cmd" "hmm-tests build failed"
 
+# The project's hmm test programs (ci/guest/hmm/*.c): built static like
+# hmm-tests, against this step's lib/test_hmm_uapi.h (test_hmm's uapi, not
+# an installed header), with the suites that run them.
+hmmprogs=()
+for c in "$HMMCI_TOP"/ci/guest/hmm/*.c; do
+	[ -f "$c" ] && [ -z "$HMMCI_CROSS_ARCH" ] || continue
+	bin=$tst/$(basename "$c" .c)
+	cmd="gcc -O2 -Wall -Wextra -Werror -static -isystem $hdr/include -I $HMMCI_WORKTREE/lib -o $bin $c"
+	run_logged "$res/$(basename "$c" .c)-build.log" \
+		gcc -O2 -Wall -Wextra -Werror -static -isystem "$hdr/include" \
+		-I "$HMMCI_WORKTREE/lib" -o "$bin" "$c" ||
+		die initramfs "ci/guest/hmm/$(basename "$c")" "$cmd" "guest test build failed"
+	hmmprogs+=("$bin")
+done
+
 # The project's own guest test programs (ci/guest/tests/*.c), linked
 # against the host's libraries, which are copied in with them.
 progs=()
@@ -71,12 +86,12 @@ done
 
 # The benchmarks, only where the run asks for them (HMMCI_BENCH=1: the last
 # step): bench/hmm-hugepage-bench.c where this step's test_hmm has the
-# comparison mode it needs, and bench/odp-hugetlb-bench.c (libibverbs, run
+# huge page mode commands it needs, and bench/odp-hugetlb-bench.c (libibverbs, run
 # like the guest tests). Each comes with its suite in ci/guest/bench.
 bench=
 benchsuites=()
 if [ "${HMMCI_BENCH:-0}" = 1 ] && [ -z "$HMMCI_CROSS_ARCH" ]; then
-	if grep -q HMM_DMIRROR_HUGE_BASE_PAGES "$HMMCI_WORKTREE/lib/test_hmm_uapi.h" 2>/dev/null; then
+	if grep -q HMM_DMIRROR_HUGE_SNAPSHOT "$HMMCI_WORKTREE/lib/test_hmm_uapi.h" 2>/dev/null; then
 		bench=$tst/hmm-hugepage-bench
 		cmd="gcc -O2 -Wall -Wextra -Werror -static -isystem $hdr/include -I $HMMCI_WORKTREE/lib -o $bench $HMMCI_TOP/bench/hmm-hugepage-bench.c"
 		run_logged "$res/hmm-hugepage-bench-build.log" \
@@ -85,7 +100,7 @@ if [ "${HMMCI_BENCH:-0}" = 1 ] && [ -z "$HMMCI_CROSS_ARCH" ]; then
 			die initramfs bench/hmm-hugepage-bench.c "$cmd" "benchmark build failed"
 		benchsuites+=(90-hmm-hugepage-bench)
 	else
-		log "initramfs: no hmm benchmark: lib/test_hmm_uapi.h of this step has no HMM_DMIRROR_HUGE_BASE_PAGES"
+		log "initramfs: no hmm benchmark: lib/test_hmm_uapi.h of this step has no HMM_DMIRROR_HUGE_SNAPSHOT"
 	fi
 	bin=$tst/odp-hugetlb-bench
 	cmd="gcc -O2 -Wall -Wextra -Werror -I $HMMCI_TOP/ci/guest/tests -o $bin $HMMCI_TOP/bench/odp-hugetlb-bench.c -libverbs"
@@ -107,7 +122,7 @@ cp "${suites[@]}" "$root/suites/"
 # the configuration under test (HMMCI_EXCLUDED, e.g. ci/arm64/64k/excluded.txt).
 grep -hv '^#' "$HMMCI_TOP/ci/guest/excluded.txt" ${HMMCI_EXCLUDED:+"$HMMCI_EXCLUDED"} \
 	>"$root/etc/excluded" || true
-cp "$tst/hmm-tests" "$root/bin/"
+cp "$tst/hmm-tests" ${hmmprogs[@]+"${hmmprogs[@]}"} "$root/bin/"
 [ -z "$bench" ] || cp "$bench" "$root/bin/"
 for s in "${benchsuites[@]}"; do
 	cp "$HMMCI_TOP/ci/guest/bench/$s" "$root/suites/"

@@ -47,6 +47,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ ${#sizes[@]} -gt 0 ] || sizes=(4k 64k)
+cache_lock
 if [ $setup -eq 1 ]; then
 	"$HMMCI_TOP/scripts/setup-host.sh"
 	"$HMMCI_TOP/scripts/fetch-base.sh"

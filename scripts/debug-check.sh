@@ -35,6 +35,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ $# -le 1 ] || usage
+cache_lock
 res=$(realpath -m "${1:-$HMMCI_TOP/results/debug-check}")
 out=$HMMCI_BUILD/x86_64-debug
 wt=${HMMCI_DEBUG_WORKTREE:-$HMMCI_CACHE/wt-debug}

@@ -46,6 +46,33 @@ die() {
 	exit 1
 }
 
+# cache_lock: runs on one machine share $HMMCI_CACHE (the worktree the
+# series is applied in, the build directories, the stored rows), which
+# two runs at once would corrupt, and a run's own results/ is per clone.
+# So the first run holds $HMMCI_CACHE/lock (flock(1)) until it exits; a
+# second waits, saying who holds it, up to HMMCI_LOCK_WAIT seconds
+# (default 7200), then fails naming the holder. A run that must not wait
+# gets a cache of its own (HMMCI_CACHE). The lock dies with the process
+# that holds it: a killed run never leaves it behind. The scripts a
+# locked run calls inherit it (HMMCI_LOCKED).
+cache_lock() {
+	[ -z "${HMMCI_LOCKED:-}" ] || return 0
+	need_cmd flock
+	mkdir -p "$HMMCI_CACHE"
+	local f=$HMMCI_CACHE/lock wait=${HMMCI_LOCK_WAIT:-7200} owner
+	exec {hmmci_lock_fd}>>"$f"
+	if ! flock -n "$hmmci_lock_fd"; then
+		owner=$(cat "$f.owner" 2>/dev/null || echo "an unknown run")
+		log "cache: $HMMCI_CACHE is in use by $owner; waiting for it (at most ${wait}s)"
+		flock -w "$wait" "$hmmci_lock_fd" ||
+			die setup "$f" "HMMCI_CACHE=\$(mktemp -d) $0" \
+				"$HMMCI_CACHE is still in use by $owner after ${wait}s: wait for it, or give this run a cache of its own"
+		log "cache: $HMMCI_CACHE is free now"
+	fi
+	echo "pid $$ ($0 in $HMMCI_TOP, since $(date -u +%FT%TZ))" >"$f.owner"
+	export HMMCI_LOCKED=1
+}
+
 # run_logged LOGFILE CMD...: print the command (so it can be replayed by
 # hand), run it with its output in LOGFILE, print elapsed time.
 run_logged() {

@@ -100,6 +100,7 @@ fi
 	die steps "$series" "$0 --list-steps" \
 		"steps $first..$last: the series has steps 0..${#patches[@]}"
 
+cache_lock
 if [ $setup -eq 1 ]; then
 	"$HMMCI_TOP/scripts/setup-host.sh"
 fi

@@ -3,13 +3,15 @@
 # The harness tests itself: a step that breaks the build of mm/hmm.c, a
 # patch that does not apply and a step with a new warning must each be
 # caught and named, a run with no time left must skip its steps, saying
-# so, instead of building them, and a boot that fails once must be run
-# again and reported as flaky. Fixtures: ci/selftest/*/. Builds only the touched
+# so, instead of building them, a boot that fails once must be run
+# again and reported as flaky, and a second run on the same cache must
+# wait for the first. Fixtures: ci/selftest/*/. Builds only the touched
 # objects (--quick), so it takes seconds on a warm build dir.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 [ $# -eq 0 ] || { echo "usage: $0" >&2; exit 2; }
+cache_lock
 fx=$HMMCI_TOP/ci/selftest
 res=$HMMCI_TOP/results/selftest
 rm -rf "$res"
@@ -18,7 +20,7 @@ pass=0 fail=0
 # Three --quick runs of one step each: seconds on a warm build dir.
 if ! in_budget 300; then
 	budget_skip "harness self-tests" 300 "$res/budget"
-	echo "0 0 5" >"$res/counts"
+	echo "0 0 6" >"$res/counts"
 	echo "selftest: SKIPPED ($(cat "$res/budget"))"
 	exit 0
 fi
@@ -112,6 +114,33 @@ if [[ $k1 == PASS* ]] && grep -qs 'selftest.fake_case' "$fl/once/flaky.txt" &&
 	check flaky-boot ok "once: $k1, $(cat "$fl/once/flaky.txt"); always: $k2"
 else
 	check flaky-boot bad "once: $k1 (rc $once, flaky: $(cat "$fl/once/flaky.txt" 2>/dev/null)); always: $k2 (rc $always)"
+fi
+
+# 6. Two runs on one cache: the second waits for the first, saying so,
+#    and goes on once it is done; one that cannot wait long enough fails,
+#    naming the holder. cache_lock of lib.sh on a cache of the case's own
+#    (this run holds the real one), with a stand-in holder: no build.
+lk=$res/lock
+mkdir -p "$lk/cache"
+lock_run() { # WAIT: a run that takes the lock of $lk/cache
+	env -u HMMCI_LOCKED HMMCI_CACHE="$lk/cache" HMMCI_LOCK_WAIT="$1" \
+		bash -c '. "$1/scripts/lib.sh"; cache_lock; echo locked' _ "$HMMCI_TOP"
+}
+flock "$lk/cache/lock" sleep 3 &
+holder=$!
+sleep 1
+echo "pid $holder (the self-test's holder)" >"$lk/cache/lock.owner"
+waited=0 gaveup=0
+lock_run 1 >"$lk/gaveup.log" 2>&1 || gaveup=$?
+lock_run 30 >"$lk/waited.log" 2>&1 || waited=$?
+wait "$holder" || true
+if [ "$gaveup" -ne 0 ] && grep -q "still in use by pid $holder" "$lk/gaveup.log" &&
+	! grep -q '^locked' "$lk/gaveup.log" &&
+	[ "$waited" -eq 0 ] && grep -q "waiting for it" "$lk/waited.log" &&
+	grep -q '^locked' "$lk/waited.log"; then
+	check cache-lock ok "a run that could wait 1 s gave up naming the holder, one that could wait 30 s waited and ran"
+else
+	check cache-lock bad "gave up: rc $gaveup ($(tail -n1 "$lk/gaveup.log")); waited: rc $waited ($(tail -n1 "$lk/waited.log"))"
 fi
 
 echo "$pass $fail 0" >"$res/counts"

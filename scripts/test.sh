@@ -20,6 +20,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 [ $# -eq 0 ] || { echo "usage: $0" >&2; exit 2; }
+cache_lock
 # The budget counts from now, whatever the environment brought.
 hmmci_t0=$(date +%s)
 export hmmci_t0

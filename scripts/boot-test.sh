@@ -42,6 +42,9 @@ fi
 cmdline+=" ${HMMCI_CMDLINE:-}"
 
 guest=$res/guest
+# The image build-kernel.sh kept for this step, else the build dir's.
+kernel=$res/bzImage
+[ -f "$kernel" ] || kernel=$out/arch/x86/boot/bzImage
 
 # boot ACCEL: run QEMU once; for KVM, give up after 30 s without a byte on
 # the console (nested KVM that accepts the VM but never runs it), so the
@@ -63,7 +66,7 @@ boot() {
 	rm -rf "$guest" "$res/console.log"
 	mkdir -p "$guest"
 	qcmd=($qemu "${aflags[@]}" -m 6G -smp 2 -nodefaults -display none -no-reboot
-		-kernel "$out/arch/x86/boot/bzImage" -initrd "$res/initramfs.cpio.gz"
+		-kernel "$kernel" -initrd "$res/initramfs.cpio.gz"
 		-append "$cmdline" -serial "file:$res/console.log" -nic none
 		-virtfs "local,path=$guest,mount_tag=results,security_model=none,id=results")
 	# The host's root, read-only: the rdma-core suite runs the host's
@@ -106,4 +109,16 @@ if [ $rc -eq 99 ]; then
 fi
 
 echo "$rc $limit $capped" >"$res/qemu_rc"
-exec "$HMMCI_TOP/scripts/judge-boot.sh" "$res" "$rc" "$limit" "$capped"
+jrc=0
+"$HMMCI_TOP/scripts/judge-boot.sh" "$res" "$rc" "$limit" "$capped" || jrc=$?
+# The guest must have run the image this step built (build-kernel.sh's
+# image-version): results of another kernel are no results.
+if [ -s "$res/image-version" ] && grep -q 'Linux version' "$res/console.log"; then
+	ran=$(grep -m1 'Linux version' "$res/console.log" | grep -o '#[0-9][0-9]* .*' | tr -d '\r')
+	if [ "$ran" != "$(cat "$res/image-version")" ]; then
+		echo "FAIL the guest ran kernel '$ran', this step built '$(cat "$res/image-version")' ($kernel)" >"$res/boot"
+		log "boot: $(cat "$res/boot")"
+		exit 1
+	fi
+fi
+exit $jrc

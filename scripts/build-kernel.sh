@@ -58,6 +58,20 @@ if ! run_logged "$res/build.log" kmake "$out" -j"$(jobs_n)" "${targets[@]}"; the
 	die build "${file:-$res/build.log}" "$cmd" "build failed"
 fi
 echo $(($(date +%s) - t)) >"$res/build_s"
+# The image this build made, kept with the step (boot-test.sh boots this
+# copy, whatever later builds do to OUTDIR), and the banner it will print
+# ("#N SMP ... date"), which boot-test.sh checks the guest printed.
+img=$out/arch/x86/boot/bzImage
+rm -f "$res/image-version" "$res/bzImage"
+if [ -z "$HMMCI_CROSS_ARCH" ] && [ -f "$img" ]; then
+	cp "$img" "$res/bzImage"
+	file -b "$res/bzImage" | grep -o '#[0-9][0-9]* [^,]*' >"$res/image-version" || true
+	made=$(grep -o 'bzImage is ready *(#[0-9]*)' "$res/build.log" | grep -o '#[0-9]*' || true)
+	if [ -n "$made" ] && [ "$made" != "$(cut -d' ' -f1 "$res/image-version")" ]; then
+		echo "FAIL make reported image $made, $img is $(cat "$res/image-version")" >"$res/build"
+		die build "$img" "$cmd" "the image in the build directory is not the one make built"
+	fi
+fi
 
 warning_keys <"$res/build.log" >"$res/warnings.txt"
 touch "$db"

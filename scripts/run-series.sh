@@ -236,7 +236,7 @@ build_and_boot() { # STEPDIR [--base] [TARGETS...]
 	# that changes nothing this config builds) reuses that boot's console
 	# and guest results, judged again for this step.
 	{
-		sha256sum <"$out/arch/x86/boot/bzImage"
+		if [ -f "$d/bzImage" ]; then sha256sum <"$d/bzImage"; else sha256sum <"$out/arch/x86/boot/bzImage"; fi
 		sha256sum <"$d/initramfs.cpio.gz"
 		echo "${HMMCI_COHERENT:-0} ${HMMCI_CMDLINE:-} ${HMMCI_HOSTROOT:-1}"
 	} | sha256sum | cut -c1-24 >"$d/boot-inputs"

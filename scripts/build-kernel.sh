@@ -46,10 +46,22 @@ if [ -n "$HMMCI_CROSS_ARCH" ]; then
 	cmd="make -C $HMMCI_WORKTREE O=$out ARCH=$HMMCI_CROSS_ARCH CROSS_COMPILE=$HMMCI_CROSS_COMPILE CC='ccache ${HMMCI_CROSS_COMPILE}gcc' -j$(jobs_n) ${targets[*]}"
 else
 	cmd="make -C $HMMCI_WORKTREE O=$out CC='ccache gcc' -j$(jobs_n) ${targets[*]}"
+	[[ " ${targets[*]} " != *" bzImage "* ]] ||
+		cmd="make -C $HMMCI_WORKTREE O=$out CC='ccache gcc' -j$(jobs_n) ${targets[*]/#bzImage/vmlinux} && CCACHE_DISABLE=1 make -C $HMMCI_WORKTREE O=$out CC='ccache gcc' -j$(jobs_n) bzImage"
 fi
+# x86's image through kmake_bzimage (lib.sh: without ccache, after vmlinux).
+kbuild() {
+	if [ -z "$HMMCI_CROSS_ARCH" ] && [[ " ${targets[*]} " == *" bzImage "* ]]; then
+		local t rest=()
+		for t in "${targets[@]}"; do [ "$t" = bzImage ] || rest+=("$t"); done
+		kmake_bzimage "$out" -j"$(jobs_n)" ${rest[@]+"${rest[@]}"}
+	else
+		kmake "$out" -j"$(jobs_n)" "${targets[@]}"
+	fi
+}
 echo "$cmd" >"$res/build.cmd"
 t=$(date +%s)
-if ! run_logged "$res/build.log" kmake "$out" -j"$(jobs_n)" "${targets[@]}"; then
+if ! run_logged "$res/build.log" kbuild; then
 	echo $(($(date +%s) - t)) >"$res/build_s"
 	err=$(grep -m1 -E '(error|Error)[: ]' "$res/build.log" | sed "s#$HMMCI_WORKTREE/##g" || true)
 	file=$(echo "$err" | sed -nE 's#^(\.\./)?([^: ]+):[0-9]+.*#\2#p')

@@ -97,9 +97,9 @@ log "debug: $(cat "$res/head") in $wt, build dir $out"
 "$HMMCI_TOP/scripts/make-config.sh" "$wt" "$out" "$HMMCI_TOP"/ci/x86_64/*.config \
 	"$HMMCI_TOP"/ci/x86_64-debug/*.config
 jobs=${HMMCI_JOBS:-$(jobs_n)}
-echo "make -C $wt O=$out CC='ccache gcc' -j$jobs bzImage" >"$res/build.cmd"
+echo "make -C $wt O=$out CC='ccache gcc' -j$jobs vmlinux && CCACHE_DISABLE=1 make -C $wt O=$out CC='ccache gcc' -j$jobs bzImage" >"$res/build.cmd"
 t=$(date +%s)
-run_logged "$res/build.log" kmake "$out" -j"$jobs" bzImage ||
+run_logged "$res/build.log" kmake_bzimage "$out" -j"$jobs" ||
 	die debug "$res/build.log" "$(cat "$res/build.cmd")" "debug build failed"
 echo $(($(date +%s) - t)) >"$res/build_s"
 

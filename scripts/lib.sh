@@ -162,6 +162,24 @@ kmake() {
 	fi
 }
 
+# kmake_bzimage OUTDIR MAKEARGS...: x86's bzImage (and MAKEARGS' targets).
+# ccache hashes a source and its #includes, not what .incbin pulls in, and
+# arch/x86/boot/compressed/piggy.S names vmlinux.bin.xz and its sizes
+# only: two kernels whose compressed images have the same sizes share one
+# cached piggy.o, and a bzImage then carries the kernel of an earlier
+# build (it happened: guests booted kernels of earlier runs, the bzImage
+# header naming the new build). So vmlinux is built with ccache and the
+# image after it without (CCACHE_DISABLE: the dozen objects of
+# arch/x86/boot, seconds), piggy.o always anew: one that a cache hit made
+# looks up to date.
+kmake_bzimage() {
+	local o=$1
+	shift
+	kmake "$o" "$@" vmlinux &&
+		rm -f "$o/arch/x86/boot/compressed/piggy.o" &&
+		CCACHE_DISABLE=1 kmake "$o" "$@" bzImage
+}
+
 kmake_clang() {
 	local o=$1
 	shift

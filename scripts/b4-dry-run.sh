@@ -10,6 +10,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 [ $# -le 1 ] || { echo "usage: $0 [OUTDIR]   (default: results/b4)" >&2; exit 2; }
+cache_lock
 out=${1:-$HMMCI_TOP/results/b4}
 need_cmd b4 git-filter-repo
 tree=${HMMCI_TREE:-$HMMCI_BASE_TREE}

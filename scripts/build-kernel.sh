@@ -75,7 +75,8 @@ echo $(($(date +%s) - t)) >"$res/build_s"
 # ("#N SMP ... date"), which boot-test.sh checks the guest printed.
 img=$out/arch/x86/boot/bzImage
 rm -f "$res/image-version" "$res/bzImage"
-if [ -z "$HMMCI_CROSS_ARCH" ] && [ -f "$img" ]; then
+if [ -z "$HMMCI_CROSS_ARCH" ] && [[ " ${targets[*]} " == *" bzImage "* ]]; then
+	need_cmd file
 	cp "$img" "$res/bzImage"
 	file -b "$res/bzImage" | grep -o '#[0-9][0-9]* [^,]*' >"$res/image-version" || true
 	made=$(grep -o 'bzImage is ready *(#[0-9]*)' "$res/build.log" | grep -o '#[0-9]*' || true)

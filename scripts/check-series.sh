@@ -8,6 +8,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 [ $# -eq 0 ] || { echo "usage: $0" >&2; exit 2; }
+cache_lock
 res=$HMMCI_TOP/results/checks
 rm -rf "$res"
 mkdir -p "$res"

@@ -15,6 +15,7 @@ case ${1:-} in
 '') ;;
 *) usage ;;
 esac
+cache_lock
 
 if [ $force -eq 0 ] &&
 	git -C "$HMMCI_BASE_TREE" rev-parse -q --verify "refs/tags/$HMMCI_BASE_TAG" >/dev/null 2>&1; then

@@ -10,6 +10,7 @@ usage() {
 	exit 2
 }
 parse_branch_args usage "$@"
+cache_lock
 [ "$tree" != "$HMMCI_BASE_TREE" ] || "$HMMCI_TOP/scripts/fetch-base.sh"
 wt=$HMMCI_CACHE/dev-$branch
 if [ ! -d "$wt" ]; then

@@ -52,11 +52,12 @@ die() {
 # So the first run holds $HMMCI_CACHE/lock (flock(1)) until it exits; a
 # second waits, saying who holds it, up to HMMCI_LOCK_WAIT seconds
 # (default 7200), then fails naming the holder. A run that must not wait
-# gets a cache of its own (HMMCI_CACHE). The lock dies with the process
-# that holds it: a killed run never leaves it behind. The scripts a
-# locked run calls inherit it (HMMCI_LOCKED).
+# gets a cache of its own (HMMCI_CACHE). The lock is held by an open file:
+# it goes when the run's processes are gone (a child a killed run leaves,
+# such as a guest under timeout, holds it until it ends). The scripts a
+# locked run calls inherit it (HMMCI_LOCKED names the cache it covers).
 cache_lock() {
-	[ -z "${HMMCI_LOCKED:-}" ] || return 0
+	[ "${HMMCI_LOCKED:-}" != "$HMMCI_CACHE" ] || return 0
 	need_cmd flock
 	mkdir -p "$HMMCI_CACHE"
 	local f=$HMMCI_CACHE/lock wait=${HMMCI_LOCK_WAIT:-7200} owner
@@ -70,7 +71,7 @@ cache_lock() {
 		log "cache: $HMMCI_CACHE is free now"
 	fi
 	echo "pid $$ ($0 in $HMMCI_TOP, since $(date -u +%FT%TZ))" >"$f.owner"
-	export HMMCI_LOCKED=1
+	export HMMCI_LOCKED=$HMMCI_CACHE
 }
 
 # run_logged LOGFILE CMD...: print the command (so it can be replayed by

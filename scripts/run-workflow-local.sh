@@ -32,6 +32,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 rs=$HMMCI_TOP/scripts/run-series.sh
+cache_lock
 
 # job steps: the matrix.
 mapfile -t steps < <("$rs" --list-steps "${pass[@]}" | cut -d' ' -f1)

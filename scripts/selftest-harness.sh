@@ -118,27 +118,44 @@ fi
 
 # 6. Two runs on one cache: the second waits for the first, saying so,
 #    and goes on once it is done; one that cannot wait long enough fails,
-#    naming the holder. cache_lock of lib.sh on a cache of the case's own
-#    (this run holds the real one), with a stand-in holder: no build.
+#    naming the holder; a script the run calls inherits the lock. cache_lock
+#    of lib.sh on a cache of the case's own (this run holds the real one),
+#    with a stand-in holder that lets go only when told: no build, no race.
 lk=$res/lock
 mkdir -p "$lk/cache"
-lock_run() { # WAIT: a run that takes the lock of $lk/cache
+lock_run() { # WAIT: a run that takes the lock of $lk/cache, then a child that inherits it
 	env -u HMMCI_LOCKED HMMCI_CACHE="$lk/cache" HMMCI_LOCK_WAIT="$1" \
-		bash -c '. "$1/scripts/lib.sh"; cache_lock; echo locked' _ "$HMMCI_TOP"
+		bash -c '. "$1/scripts/lib.sh"; cache_lock; echo locked
+			HMMCI_LOCK_WAIT=1 bash -c ". \"$1/scripts/lib.sh\"; cache_lock; echo nested" _ "$1"' \
+		_ "$HMMCI_TOP"
 }
-flock "$lk/cache/lock" sleep 3 &
+poll() { # SECONDS CMD...: until CMD succeeds, at most SECONDS
+	local n=$(($1 * 10))
+	shift
+	until "$@"; do
+		n=$((n - 1))
+		[ $n -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+rm -f "$lk/release" "$lk"/*.log
+flock "$lk/cache/lock" bash -c 'until [ -e "$1" ]; do sleep 0.1; done' _ "$lk/release" &
 holder=$!
-sleep 1
+poll 10 eval '! flock -n "$lk/cache/lock" true' || true
 echo "pid $holder (the self-test's holder)" >"$lk/cache/lock.owner"
-waited=0 gaveup=0
+gaveup=0 waited=0
 lock_run 1 >"$lk/gaveup.log" 2>&1 || gaveup=$?
-lock_run 30 >"$lk/waited.log" 2>&1 || waited=$?
+lock_run 60 >"$lk/waited.log" 2>&1 &
+waiter=$!
+poll 30 grep -q "waiting for it" "$lk/waited.log" || true
+touch "$lk/release"
+wait "$waiter" || waited=$?
 wait "$holder" || true
 if [ "$gaveup" -ne 0 ] && grep -q "still in use by pid $holder" "$lk/gaveup.log" &&
 	! grep -q '^locked' "$lk/gaveup.log" &&
 	[ "$waited" -eq 0 ] && grep -q "waiting for it" "$lk/waited.log" &&
-	grep -q '^locked' "$lk/waited.log"; then
-	check cache-lock ok "a run that could wait 1 s gave up naming the holder, one that could wait 30 s waited and ran"
+	grep -q '^locked' "$lk/waited.log" && grep -q '^nested' "$lk/waited.log"; then
+	check cache-lock ok "a run that could wait 1 s gave up naming the holder; one that could wait waited, ran, and its child inherited the lock"
 else
 	check cache-lock bad "gave up: rc $gaveup ($(tail -n1 "$lk/gaveup.log")); waited: rc $waited ($(tail -n1 "$lk/waited.log"))"
 fi

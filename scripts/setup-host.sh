@@ -6,6 +6,7 @@ set -euo pipefail
 
 usage() { echo "usage: $0" >&2; exit 2; }
 [ $# -eq 0 ] || usage
+cache_lock
 
 pkgs=(
 	# kernel build

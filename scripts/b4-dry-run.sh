@@ -35,6 +35,14 @@ export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=sendemail.smtpserver GIT_CONFIG_VALUE
 cd "$wt"
 b4 prep -n hmm-huge -f "$base" >"$out.prep.log" 2>&1 ||
 	die b4 "$out.prep.log" "cd $wt && b4 prep -n hmm-huge -f $base" "b4 prep failed"
+# The revision b4 numbers the series with: the cover letter's newest
+# "Changes in vN:".
+prefix=$(series_prefix)
+if [ "$(series_version)" -gt 1 ]; then
+	b4 prep --force-revision "$(series_version)" >>"$out.prep.log" 2>&1 ||
+		die b4 "$out.prep.log" "cd $wt && b4 prep --force-revision $(series_version)" \
+			"b4 prep --force-revision failed"
+fi
 for p in "${patches[@]}"; do
 	"${g[@]}" am -q "$p" || { "${g[@]}" am --abort; die b4 "$p" "git am $p" "patch does not apply"; }
 done
@@ -60,7 +68,7 @@ i=0
 for m in "${msgs[@]}"; do
 	subj=$(hdr "$m" Subject)
 	# Numbered as format-patch does: zero-padded to the width of n.
-	tag="[PATCH $(printf '%0*d' ${#n} $i)/$n]"
+	tag="[$prefix $(printf '%0*d' ${#n} $i)/$n]"
 	[[ $subj == "$tag "* ]] || die b4 "$m" "less $m" "message $i is '$subj', not '$tag ...'"
 	if [ $i -gt 0 ]; then
 		want=$(patch_subject "${patches[$((i - 1))]}")
@@ -77,4 +85,4 @@ for m in "${msgs[@]}"; do
 	fi
 	i=$((i + 1))
 done
-echo "b4: $((n + 1)) messages in $out, [PATCH 0/$n]..[PATCH $n/$n], To: $(hdr "${msgs[0]}" To | cut -c1-120)"
+echo "b4: $((n + 1)) messages in $out, [$prefix 0/$n]..[$prefix $n/$n], To: $(hdr "${msgs[0]}" To | cut -c1-120)"

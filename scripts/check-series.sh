@@ -47,7 +47,7 @@ check subject-prefix "${patches[@]}"
 check patch-size "${patches[@]}"
 check cover-letter "$HMMCI_TOP/patches/0000-cover-letter.patch" "${patches[@]}"
 check reexport
-check maintainers "$HMMCI_TOP/MAINTAINERS-snippet"
+check maintainers "$HMMCI_TOP/MAINTAINERS-snippet" "${patches[@]}"
 check kernel-doc "$(cut -d" " -f2 "$HMMCI_TOP/results/series/base" 2>/dev/null || echo "$HMMCI_BASE_TAG")" "${patches[@]}"
 check b4 "$res/b4"
 check workflow "$HMMCI_TOP/.github/workflows/series.yml"

@@ -31,7 +31,7 @@ trap 'rm -rf "$tmp"' EXIT
 # rebase); the cover letter takes the newest author date of the series.
 "${g[@]}" -c core.abbrev=12 -c diff.noprefix=false -c format.signature= \
 	format-patch -q --zero-commit --cover-letter --base="$base" \
-	--no-signature --subject-prefix=PATCH -o "$tmp" "$base..$branch"
+	--no-signature --subject-prefix="$(series_prefix)" -o "$tmp" "$base..$branch"
 date=$("${g[@]}" log -1 --format=%aD --author-date-order "$base..$branch")
 subject=$(head -n1 "$cover")
 python3 - "$tmp"/0000-cover-letter.patch "$cover" "$date" "$subject" <<'PY'

@@ -57,9 +57,12 @@ python3 "$kunit" parse --json="$res/kunit.json" "$console" >"$res/kunit.log" 2>&
 git -C "$HMMCI_WORKTREE" log --format=%s -n 1000 HEAD >"$res/applied.txt"
 # A proof's mutant (ci/proofs.txt) puts fixed bugs back: the patches
 # whose subjects start with its "Undoes:" trailers count as not applied,
-# so their tests must fail.
+# so their tests must fail; the tests its "Breaks: SUITE|TEST" trailers
+# name must fail too.
 git -C "$HMMCI_WORKTREE" log --format=%B -n 1000 HEAD |
 	sed -n 's/^Undoes: //p' >"$res/undone.txt"
+git -C "$HMMCI_WORKTREE" log --format=%B -n 1000 HEAD |
+	sed -n 's/^Breaks: //p' >"$res/broken.txt"
 if [ -s "$res/undone.txt" ]; then
 	awk 'NR == FNR { u[NR] = $0; n = NR; next }
 		{ for (i = 1; i <= n; i++) if (index($0, u[i]) == 1) next; print }' \
@@ -69,6 +72,7 @@ fi
 python3 "$HMMCI_TOP/scripts/judge-results.py" --kunit-json "$res/kunit.json" \
 	--kunit-log "$res/kunit.log" --suites "$res/guest" \
 	--expect "$HMMCI_TOP/ci/expected-failures.txt" --applied "$res/applied.txt" \
+	--broken "$res/broken.txt" \
 	--out "$res" >/dev/null
 log "boot: $(cat "$res/boot"); kunit $(cat "$res/kunit"); kselftest $(cat "$res/kselftest")"
 [ "$verdict" = PASS ]

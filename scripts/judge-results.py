@@ -8,6 +8,10 @@ the fixing patch yet it must fail (counted as xfail, which is a pass of the
 CI); if it passes there (xpass) it cannot see the bug, and the step fails.
 From the fixing patch on it is an ordinary test.
 
+A proof's mutant (ci/proofs.txt) can also name tests it breaks in
+"Breaks: SUITE|TEST" trailers (--broken, one SUITE|TEST per line): they
+must fail in that tree, the same way.
+
 Writes RESDIR/kunit and RESDIR/kselftest ("PASS|FAIL|SKIP p/f/s ..."),
 plus skips.txt, failures.txt and xfail.txt (one test per line, with reason).
 """
@@ -18,16 +22,21 @@ import re
 import sys
 
 
-def load_expect(path, applied):
+def load_expect(path, applied, broken=None):
     expect = {}
-    if not os.path.exists(path):
-        return expect
-    for line in open(path):
-        line = line.strip()
-        if not line or line.startswith('#'):
-            continue
-        suite, test, subject = (f.strip() for f in line.split('|', 2))
-        expect[(suite, test)] = (subject, subject in applied)
+    if os.path.exists(path):
+        for line in open(path):
+            line = line.strip()
+            if not line or line.startswith('#'):
+                continue
+            suite, test, subject = (f.strip() for f in line.split('|', 2))
+            expect[(suite, test)] = (subject, subject in applied)
+    if broken and os.path.exists(broken):
+        for line in open(broken):
+            line = line.strip()
+            if line:
+                suite, test = (f.strip() for f in line.split('|', 1))
+                expect[(suite, test)] = ('the mutant that breaks it', False)
     return expect
 
 
@@ -85,11 +94,12 @@ def main():
     ap.add_argument('--suites', required=True, help='dir of SUITE.log + status')
     ap.add_argument('--expect', required=True)
     ap.add_argument('--applied', required=True, help='subjects in the tree')
+    ap.add_argument('--broken', help='SUITE|TEST lines a mutant breaks')
     ap.add_argument('--out', required=True)
     a = ap.parse_args()
 
     applied = set(open(a.applied).read().splitlines())
-    expect = load_expect(a.expect, applied)
+    expect = load_expect(a.expect, applied, a.broken)
     seen = set()
 
     # KUnit

@@ -206,6 +206,21 @@ patch_subject() {
 		sed -E 's/^Subject: *//; s/^\[[^]]*\] *//; s/[ \t]+/ /g'
 }
 
+# series_version: the version of the series, N of the newest "Changes in
+# vN:" of ci/cover-letter.txt; series_prefix: its subject prefix, "PATCH"
+# for v1, "PATCH vN" after.
+series_version() {
+	local v
+	v=$(sed -n 's/^Changes in v\([0-9][0-9]*\):$/\1/p' "$HMMCI_TOP/ci/cover-letter.txt" |
+		sort -n | tail -n1)
+	echo "${v:-1}"
+}
+series_prefix() {
+	local v
+	v=$(series_version)
+	if [ "$v" -gt 1 ]; then echo "PATCH v$v"; else echo PATCH; fi
+}
+
 # parse_branch_args USAGE-FUNCTION ARG...: "[--tree DIR] [--base REV]
 # BRANCH", as export-series.sh and import-series.sh take them; sets tree,
 # base and branch.

@@ -9,9 +9,10 @@ set -euo pipefail
 cover=$1
 shift
 n=$#
+prefix=$(series_prefix)
 [ -f "$cover" ] || { echo "no cover letter ($cover)"; exit 1; }
-grep -q '^Subject: \[PATCH 0*0/'"$n"'\] ' "$cover" ||
-	{ echo "cover letter is not [PATCH 0/$n]: $(grep -m1 '^Subject:' "$cover")"; exit 1; }
+grep -q "^Subject: \[$prefix 0*0/$n\] " "$cover" ||
+	{ echo "cover letter is not [$prefix 0/$n]: $(grep -m1 '^Subject:' "$cover")"; exit 1; }
 if grep -q '\*\*\* \(SUBJECT\|BLURB\) HERE \*\*\*' "$cover"; then
 	echo "cover letter still has the format-patch placeholders"
 	exit 1
@@ -22,7 +23,7 @@ grep -q '^Changes in v[0-9]*:$' "$cover" || { echo "cover letter has no 'Changes
 i=0
 for p in "$@"; do
 	i=$((i + 1))
-	grep -q "^Subject: \[PATCH 0*$i/$n\] " "$p" ||
+	grep -q "^Subject: \[$prefix 0*$i/$n\] " "$p" ||
 		{ echo "$(basename "$p") is not numbered $i/$n"; exit 1; }
 done
-echo "cover letter [PATCH 0/$n] with base-commit, change-id and changes, patches numbered 1..$n"
+echo "cover letter [$prefix 0/$n] with base-commit, change-id and changes, patches numbered 1..$n"

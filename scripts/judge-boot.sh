@@ -55,14 +55,24 @@ kunit=$HMMCI_WORKTREE/tools/testing/kunit/kunit.py
 rm -f "$res/kunit.json"
 python3 "$kunit" parse --json="$res/kunit.json" "$console" >"$res/kunit.log" 2>&1 || true
 git -C "$HMMCI_WORKTREE" log --format=%s -n 1000 HEAD >"$res/applied.txt"
-# A proof's mutant (ci/proofs.txt) puts fixed bugs back: the patches
-# whose subjects start with its "Undoes:" trailers count as not applied,
-# so their tests must fail; the tests its "Breaks: SUITE|TEST" trailers
-# name must fail too.
-git -C "$HMMCI_WORKTREE" log --format=%B -n 1000 HEAD |
-	sed -n 's/^Undoes: //p' >"$res/undone.txt"
-git -C "$HMMCI_WORKTREE" log --format=%B -n 1000 HEAD |
-	sed -n 's/^Breaks: //p' >"$res/broken.txt"
+# A proof's mutant (ci/proofs.txt), the last commit, its subject starting
+# with "PROOF ONLY:", puts fixed bugs back: the patches whose subjects
+# start with its "Undoes:" trailers count as not applied, so their tests
+# must fail; the tests its "Breaks: SUITE|TEST" trailers name must fail
+# too (and must run). Such trailers anywhere else are ignored.
+: >"$res/undone.txt"
+: >"$res/broken.txt"
+if git -C "$HMMCI_WORKTREE" log -1 --format=%s HEAD | grep -q '^PROOF ONLY:'; then
+	git -C "$HMMCI_WORKTREE" log -1 --format=%B HEAD |
+		sed -n 's/^Undoes: //p' >"$res/undone.txt"
+	git -C "$HMMCI_WORKTREE" log -1 --format=%B HEAD |
+		sed -n 's/^Breaks: //p' >"$res/broken.txt"
+	if grep -qv '^[a-z0-9-]*|[^|]*[^|[:space:]][^|]*$' "$res/broken.txt"; then
+		echo "FAIL malformed Breaks: trailer in the proof's mutant (want SUITE|TEST): $(grep -v '^[a-z0-9-]*|[^|]*$' "$res/broken.txt" | head -n1)" >"$res/boot"
+		log "boot: $(cat "$res/boot")"
+		exit 1
+	fi
+fi
 if [ -s "$res/undone.txt" ]; then
 	awk 'NR == FNR { u[NR] = $0; n = NR; next }
 		{ for (i = 1; i <= n; i++) if (index($0, u[i]) == 1) next; print }' \

@@ -22,6 +22,10 @@ import re
 import sys
 
 
+# The subject of the expectations a proof's mutant adds ("Breaks:").
+BROKEN = 'the mutant that breaks it'
+
+
 def load_expect(path, applied, broken=None):
     expect = {}
     if os.path.exists(path):
@@ -36,7 +40,7 @@ def load_expect(path, applied, broken=None):
             line = line.strip()
             if line:
                 suite, test = (f.strip() for f in line.split('|', 1))
-                expect[(suite, test)] = ('the mutant that breaks it', False)
+                expect[(suite, test)] = (BROKEN, False)
     return expect
 
 
@@ -53,6 +57,13 @@ def kunit_cases(node, prefix=''):
 def judge(results, expect, suite, name, ok, skipped, why=''):
     """Count one test result; returns its verdict word."""
     key = (suite, name)
+    if skipped and expect.get(key, ('',))[0] == BROKEN:
+        # A mutant's proof that did not run proves nothing.
+        results['fail'] += 1
+        results['failures'].append(
+            f'{suite}: {name}: skipped, but the mutant must break it'
+            + (f' ({why})' if why else ''))
+        return 'fail'
     if skipped:
         results['skip'] += 1
         results['skips'].append(f'{suite}: {name} # SKIP {why}'.rstrip())
@@ -170,12 +181,13 @@ def main():
     ksuites = {n.split('.', 1)[0] for s_, n in seen if s_ == 'kunit'}
     for (suite, name), (subject, fixed) in expect.items():
         present = suite == 'kunit' and name.split('.', 1)[0] in ksuites or \
-            suite != 'kunit' and f'{suite}.log' in logs
+            suite != 'kunit' and f'{suite}.log' in logs or subject == BROKEN
         if present and (suite, name) not in seen:
             r = k if suite == 'kunit' else s
             r['fail'] += 1
-            r['failures'].append(f'{suite}: {name}: listed in expected-failures but did not run')
-    if kunit.startswith(('PASS', 'FAIL')):
+            r['failures'].append(f'{suite}: {name}: listed in expected-failures'
+                                 ' or a mutant\'s Breaks: but did not run')
+    if kunit.startswith(('PASS', 'FAIL')) or k['fail']:
         kunit = cell(k)
     if not logs:
         kself = 'FAIL no suite ran'

@@ -10,7 +10,9 @@
 # (git am only, their rows are the series run's), then FILE, a patch that
 # puts the fixed bugs back into the tested code; only that step is built
 # and booted. Its "Undoes: SUBJECT" trailers take those fixes out of the
-# applied set (judge-boot.sh), so their tests must fail there.
+# applied set (judge-boot.sh), so their tests must fail there; its
+# "Breaks: SUITE|TEST" trailers name tests that must run and fail there
+# (a property the base has and a fix must keep, e.g. a bounded allocation).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 

@@ -17,8 +17,19 @@ case ${1:-} in
 esac
 cache_lock
 
+# The tag is written last: a tree without it (an interrupted import) is
+# imported again. The import records which package it came from and the
+# commit it made (.git/hmmci-import): a tree whose tag names another
+# commit (changed by hand, or imported by another version of the harness)
+# is refused, never used.
+rec=$HMMCI_BASE_TREE/.git/hmmci-import
 if [ $force -eq 0 ] &&
-	git -C "$HMMCI_BASE_TREE" rev-parse -q --verify "refs/tags/$HMMCI_BASE_TAG" >/dev/null 2>&1; then
+	have=$(git -C "$HMMCI_BASE_TREE" rev-parse -q --verify "refs/tags/$HMMCI_BASE_TAG^{commit}" 2>/dev/null); then
+	want=$HMMCI_BASE_COMMIT
+	[ ! -f "$rec" ] || want=$(cut -d' ' -f2 "$rec")
+	[ "$have" = "$want" ] ||
+		die fetch-base "$HMMCI_BASE_TREE" "scripts/fetch-base.sh --force" \
+			"the base tree's $HMMCI_BASE_TAG is $have, not the import $want: import it again"
 	log "base: $HMMCI_BASE_TREE already has $HMMCI_BASE_TAG ($(git -C "$HMMCI_BASE_TREE" rev-parse --short "$HMMCI_BASE_TAG"))"
 	exit 0
 fi
@@ -101,5 +112,15 @@ export GIT_AUTHOR_DATE=2000-01-01T00:00:00Z GIT_COMMITTER_DATE=2000-01-01T00:00:
 git -C "$HMMCI_BASE_TREE" init -q -b base
 git -C "$HMMCI_BASE_TREE" add -A -f .
 git -C "$HMMCI_BASE_TREE" commit -q -m "Linux $(make -s -C "$HMMCI_BASE_TREE" kernelversion)"
+have=$(git -C "$HMMCI_BASE_TREE" rev-parse HEAD)
+# The pinned package imports to the pinned commit (HMMCI_BASE_SHA256 and
+# HMMCI_BASE_COMMIT in scripts/lib.sh go together); a newer 7.3.y, taken
+# when the pinned one has left the mirror, to another.
+if [ "$(basename "$deb")" = "${HMMCI_BASE_PKG}_${HMMCI_BASE_VERSION}_all.deb" ]; then
+	[ "$have" = "$HMMCI_BASE_COMMIT" ] ||
+		die fetch-base "$HMMCI_BASE_TREE" "git -C $HMMCI_BASE_TREE show --stat HEAD" \
+			"the import of the pinned package is $have, not the pinned $HMMCI_BASE_COMMIT"
+fi
+echo "$(basename "$deb") $have" >"$rec"
 git -C "$HMMCI_BASE_TREE" tag "$HMMCI_BASE_TAG"
 log "base: $HMMCI_BASE_TREE at $HMMCI_BASE_TAG = $(git -C "$HMMCI_BASE_TREE" rev-parse HEAD)"

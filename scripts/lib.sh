@@ -11,6 +11,9 @@ HMMCI_BASE_VERSION=7.3.4-1~bpo13+1
 HMMCI_BASE_SHA256=703e369ddd4cce971452f5a593ee55df3a5c10c83caf0fa0df039633ed181ee3
 HMMCI_BASE_SUITE=trixie-backports
 HMMCI_BASE_TAG=v7.3.4
+# The import is reproducible (fixed author, committer and dates): the id
+# of that tag's commit. A tree whose tag names another commit is not used.
+HMMCI_BASE_COMMIT=fe6307c1322fd8a251224460bc3e2fa97be62af5
 # Where the imported base lives, and the worktree the series is applied in.
 HMMCI_BASE_TREE=${HMMCI_BASE_TREE:-$HMMCI_CACHE/src/linux-source-7.3}
 HMMCI_WORKTREE=${HMMCI_WORKTREE:-$HMMCI_BASE_TREE}

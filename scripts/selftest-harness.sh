@@ -4,8 +4,10 @@
 # patch that does not apply and a step with a new warning must each be
 # caught and named, a run with no time left must skip its steps, saying
 # so, instead of building them, a boot that fails once must be run
-# again and reported as flaky, and a second run on the same cache must
-# wait for the first. Fixtures: ci/selftest/*/. Builds only the touched
+# again and reported as flaky, a second run on the same cache must
+# wait for the first, a run without the disk space it needs must stop
+# before it writes anything, saying how much it has and needs, and a base
+# tree whose tag names another commit than the import must be refused. Fixtures: ci/selftest/*/. Builds only the touched
 # objects (--quick), so it takes seconds on a warm build dir.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -20,7 +22,7 @@ pass=0 fail=0
 # Three --quick runs of one step each: seconds on a warm build dir.
 if ! in_budget 300; then
 	budget_skip "harness self-tests" 300 "$res/budget"
-	echo "0 0 6" >"$res/counts"
+	echo "0 0 8" >"$res/counts"
 	echo "selftest: SKIPPED ($(cat "$res/budget"))"
 	exit 0
 fi
@@ -158,6 +160,44 @@ if [ "$gaveup" -ne 0 ] && grep -q "still in use by pid $holder" "$lk/gaveup.log"
 	check cache-lock ok "a run that could wait 1 s gave up naming the holder; one that could wait waited, ran, and its child inherited the lock"
 else
 	check cache-lock bad "gave up: rc $gaveup ($(tail -n1 "$lk/gaveup.log")); waited: rc $waited ($(tail -n1 "$lk/waited.log"))"
+fi
+
+# 7. Disk: the test command on a cache of its own, needing more free space
+#    than any disk has, must stop at once, name the numbers and the
+#    command that shows them, and write nothing into the cache.
+dk=$res/disk
+mkdir -p "$dk/cache"
+drc=0
+env -u HMMCI_LOCKED HMMCI_CACHE="$dk/cache" HMMCI_MIN_FREE_GIB=1000000 \
+	"$HMMCI_TOP/scripts/test.sh" >"$dk/log" 2>&1 || drc=$?
+if [ "$drc" -ne 0 ] && grep -q 'GiB free where the cache is, the run needs about 1000000 GiB' "$dk/log" &&
+	grep -q "reproduce: df -h $dk/cache" "$dk/log" &&
+	[ "$(ls "$dk/cache" | grep -v '^lock' | wc -l)" -eq 0 ]; then
+	check disk ok "stopped before writing anything: $(grep -m1 'GiB free' "$dk/log" | cut -c1-120)"
+else
+	check disk bad "rc $drc: $(tail -n1 "$dk/log"); cache: $(ls "$dk/cache" | tr '\n' ' ')"
+fi
+
+# 8. A corrupt cache: a base tree whose v7.3.4 tag names another commit
+#    than the pinned import (a tree changed by hand, or imported by another
+#    version of the harness) is refused, naming both commits and the
+#    command that imports it again; nothing is downloaded.
+cf=$res/cache-fault
+bt=$cf/cache/src/linux-source-7.3
+mkdir -p "$bt"
+git -C "$bt" init -q -b base
+git -C "$bt" -c user.name=selftest -c user.email=selftest@invalid \
+	commit -q --allow-empty -m "not the import"
+git -C "$bt" tag "$HMMCI_BASE_TAG"
+crc=0
+env -u HMMCI_LOCKED -u HMMCI_BASE_TREE -u HMMCI_WORKTREE HMMCI_CACHE="$cf/cache" \
+	"$HMMCI_TOP/scripts/fetch-base.sh" >"$cf/log" 2>&1 || crc=$?
+other=$(git -C "$bt" rev-parse HEAD)
+if [ "$crc" -ne 0 ] && grep -q "is $other, not the import $HMMCI_BASE_COMMIT" "$cf/log" &&
+	grep -q 'reproduce: scripts/fetch-base.sh --force' "$cf/log" && [ ! -d "$cf/cache/debs" ]; then
+	check cache-fault ok "refused: $(grep -m1 ERROR "$cf/log" | cut -c1-110)"
+else
+	check cache-fault bad "rc $crc: $(tail -n1 "$cf/log")"
 fi
 
 echo "$pass $fail 0" >"$res/counts"

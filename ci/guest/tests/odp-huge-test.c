@@ -110,6 +110,19 @@
  * 23. odp_huge_2m_reg_before_mmap  an MR registered before its memory is
  *                              mapped (ODP allows it), then mapped as 6 x
  *                              2 MiB hugetlb: the WRITEs and READs of 1/2
+ * 24. odp_huge_2m_shared_file  a MAP_SHARED hugetlb memfd (8 x 2 MiB):
+ *                              the WRITEs and READs of 1/2, every byte, and a
+ *                              second mapping of the file sees them all
+ * 25. odp_huge_2m_fork         fork() with every page of an 8 x 2 MiB MR
+ *                              mapped; the child writes its copy of each
+ *                              page and exits; then 1/2 in the parent: no
+ *                              byte of the child's
+ * 26. odp_huge_2m_unaligned_bounds  an MR from +0x3010 to 3 x 2 MiB +
+ *                              0x1230 of a 4 x 2 MiB mapping: transfers at
+ *                              its first and last bytes and across its
+ *                              huge pages work; each that reaches a byte
+ *                              outside it fails cleanly and writes nothing
+ *                              there; every byte of the mapping compared
  * Up to and including v7.3, rxe indexes an ODP MR's pfn_list with
  * (iova - ib_umem_start()) >> page_shift, the iova taken for a user
  * address: out of bounds for an iova outside the registered range. So
@@ -141,6 +154,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include "odp-common.h"
 
 #ifndef MAP_HUGE_SHIFT
@@ -464,6 +478,43 @@ static int huge_flag(size_t hsz)
 }
 
 /*
+ * Register [buf + moff, buf + moff + mlen) of a mapping of npg huge pages
+ * of hsz at p as r's MR, with access, then fill all of the mapping (gen
+ * 1): r models the whole mapping, and as the MR's iova is its address,
+ * r->iova + off addresses byte off of the mapping. 0 ok, 1 failure.
+ */
+static int region_setup(struct region *r, void *p, size_t hsz,
+			unsigned int npg, int access, size_t moff, size_t mlen)
+{
+	unsigned int k;
+
+	memset(r, 0, sizeof(*r));
+	r->hsz = hsz;
+	r->npg = npg;
+	r->size = hsz * npg;
+	r->buf = p;
+	r->iova = (uintptr_t)p;
+	/* Registered before the first touch: ODP needs no pages yet. */
+	r->mr = ibv_reg_mr(rc.pd, r->buf + moff, mlen, access);
+	if (!r->mr) {
+		snprintf(reason, sizeof(reason),
+			 "ibv_reg_mr(ON_DEMAND%s, %zu bytes at +0x%zx of %u x %zu MiB hugetlb): %s",
+			 access & IBV_ACCESS_HUGETLB ? "|HUGETLB" : "", mlen,
+			 moff, npg, hsz >> 20, strerror(errno));
+		return 1;
+	}
+	for (k = 0; k < npg; k++) {
+		r->tag[k] = TAG_INIT;
+		r->gen[k] = 1;
+		fill_page_gen(r, k, TAG_INIT, 1);
+	}
+	printf("# ODP MR %p+0x%zx, 0x%zx bytes of %u x %zu MiB, lkey 0x%x rkey 0x%x\n",
+	       (void *)r->buf, moff, mlen, npg, hsz >> 20, r->mr->lkey,
+	       r->mr->rkey);
+	return 0;
+}
+
+/*
  * Map npg huge pages of hsz, register them as an ODP MR with access (with
  * IBV_ACCESS_HUGETLB unless -H), fill them (gen 1). 0 ok, 2 skip (no such
  * huge pages), 1 failure (reason set).
@@ -471,14 +522,10 @@ static int huge_flag(size_t hsz)
 static int region_init_access(struct region *r, size_t hsz, unsigned int npg,
 			      int access)
 {
-	unsigned int k;
 	void *p;
 
 	memset(r, 0, sizeof(*r));
-	r->hsz = hsz;
-	r->npg = npg;
-	r->size = hsz * npg;
-	p = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	p = mmap(NULL, hsz * npg, PROT_READ | PROT_WRITE, MAP_PRIVATE |
 		 MAP_ANONYMOUS | MAP_HUGETLB | huge_flag(hsz), -1, 0);
 	if (p == MAP_FAILED) {
 		snprintf(reason, sizeof(reason), "no %s hugetlb pages",
@@ -487,25 +534,7 @@ static int region_init_access(struct region *r, size_t hsz, unsigned int npg,
 		       hsz >> 20, strerror(errno));
 		return errno == ENOMEM ? 2 : 1;
 	}
-	r->buf = p;
-	r->iova = (uintptr_t)p;
-	/* Registered before the first touch: ODP needs no pages yet. */
-	r->mr = ibv_reg_mr(rc.pd, r->buf, r->size, access);
-	if (!r->mr) {
-		snprintf(reason, sizeof(reason),
-			 "ibv_reg_mr(ON_DEMAND%s, %u x %zu MiB hugetlb): %s",
-			 access & IBV_ACCESS_HUGETLB ? "|HUGETLB" : "", npg,
-			 hsz >> 20, strerror(errno));
-		return 1;
-	}
-	for (k = 0; k < npg; k++) {
-		r->tag[k] = TAG_INIT;
-		r->gen[k] = 1;
-		fill_page_gen(r, k, TAG_INIT, 1);
-	}
-	printf("# ODP HUGETLB MR %p, %u x %zu MiB, lkey 0x%x rkey 0x%x\n",
-	       (void *)r->buf, npg, hsz >> 20, r->mr->lkey, r->mr->rkey);
-	return 0;
+	return region_setup(r, p, hsz, npg, access, 0, hsz * npg);
 }
 
 static int region_init(struct region *r, size_t hsz, unsigned int npg)
@@ -2328,10 +2357,248 @@ static int test_stress(void)
 	return 0;
 }
 
+#ifndef MFD_HUGETLB
+#define MFD_HUGETLB	0x0004U
+#endif
+#ifndef MFD_HUGE_2MB
+#define MFD_HUGE_2MB	(21U << 26)
+#endif
+
+/*
+ * Test 24: a MAP_SHARED hugetlb file (a memfd, as a hugetlbfs file is
+ * mapped): WRITE and READ everywhere, every byte, and a second mapping of
+ * the same file holds every byte the MR got.
+ */
+static int test_shared_file(void)
+{
+	size_t H = SZ_2M, len = 8 * H, i, diff = 0;
+	struct region r = { 0 };
+	uint8_t *other = MAP_FAILED;
+	int fd, ret;
+	void *p;
+
+	fd = memfd_create("odp-huge-test", MFD_HUGETLB | MFD_HUGE_2MB);
+	if (fd < 0) {
+		snprintf(reason, sizeof(reason), "memfd_create(MFD_HUGETLB): %s",
+			 strerror(errno));
+		return errno == EINVAL || errno == ENOSYS ? 2 : 1;
+	}
+	if (ftruncate(fd, len)) {
+		snprintf(reason, sizeof(reason), "ftruncate of the hugetlb memfd: %s",
+			 strerror(errno));
+		close(fd);
+		return errno == ENOMEM || errno == ENOSPC ? 2 : 1;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p != MAP_FAILED)
+		other = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED || other == MAP_FAILED) {
+		snprintf(reason, sizeof(reason), "mmap(MAP_SHARED) of the hugetlb memfd: %s",
+			 strerror(errno));
+		if (p != MAP_FAILED)
+			munmap(p, len);
+		close(fd);
+		return 1;
+	}
+	ret = region_setup(&r, p, H, 8, ODP_HUGE_ACCESS, 0, len);
+	if (!ret)
+		ret = test_write(&r);
+	if (!ret)
+		ret = test_read(&r);
+	if (!ret) {
+		for (i = 0; i < len; i++)
+			diff += r.buf[i] != other[i];
+		if (diff) {
+			snprintf(reason, sizeof(reason),
+				 "%zu bytes differ in the other mapping of the file",
+				 diff);
+			ret = 1;
+		}
+	}
+	region_fini(&r);	/* unmaps p too */
+	munmap(other, len);
+	close(fd);
+	return ret;
+}
+
+/*
+ * Test 25: fork() while registered. The MR has every page mapped, then the
+ * child writes its own copy of every page (copy-on-write of MAP_PRIVATE
+ * hugetlb memory) and exits: the parent's MR must address the parent's
+ * pages. WRITE and READ everywhere, every byte: none of the child's.
+ */
+static int test_fork(void)
+{
+	struct region r;
+	unsigned int k;
+	int ret, st;
+	pid_t pid;
+
+	ret = region_init(&r, SZ_2M, 8);
+	if (ret) {
+		region_fini(&r);
+		return ret;
+	}
+	for (k = 0; k < r.npg; k++) {
+		if (do_read(&r, k * r.hsz + 0x1000 + 8 * k, 0x200)) {
+			snprintf(reason, sizeof(reason), "the first READ of page %u failed", k);
+			region_fini(&r);
+			return 1;
+		}
+		if (check_read(&r, k * r.hsz + 0x1000 + 8 * k, 0x200)) {
+			snprintf(reason, sizeof(reason), "wrong data before the fork");
+			region_fini(&r);
+			return 1;
+		}
+	}
+	pid = fork();
+	if (pid < 0) {
+		snprintf(reason, sizeof(reason), "fork: %s", strerror(errno));
+		region_fini(&r);
+		return 1;
+	}
+	if (pid == 0) {
+		/* The child's copy: bytes no model word has */
+		memset(r.buf, 0x77, r.size);
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		snprintf(reason, sizeof(reason), "the child did not exit cleanly (status 0x%x)", st);
+		region_fini(&r);
+		return 1;
+	}
+	printf("# the child wrote 0x77 over its copy of all %u pages and exited\n",
+	       r.npg);
+	ret = test_write(&r);
+	if (!ret)
+		ret = test_read(&r);
+	region_fini(&r);
+	return ret;
+}
+
+/*
+ * One transfer that reaches outside the MR [mo, me) of r's mapping: it must
+ * end in a clean error, write no byte outside the MR, and a failed WRITE
+ * may leave each byte inside the MR old or new. 0 ok, 1 wrong, -1 the QPs
+ * could not be reconnected.
+ */
+static int bounds_op(struct region *r, bool write, size_t off, size_t len,
+		     size_t mo, size_t me)
+{
+	uint16_t id = next_id++;
+	size_t pos, outside = 0, foreign = 0;
+	int ret;
+
+	rc.quiet = true;
+	ret = write ? do_write(r, off, len, id) : do_read(r, off, len);
+	rc.quiet = false;
+	printf("# %s MR+0x%zx len 0x%zx (the MR is [+0x%zx, +0x%zx)): %s%s\n",
+	       write ? "WRITE" : "READ", off, len, mo, me,
+	       ret == 0 ? "COMPLETED" : ret > 0 ? "clean error: " :
+	       "FAILED (not a clean error)",
+	       ret <= 0 ? "" : rc.last_post_err ? strerror(rc.last_post_err) :
+	       ibv_wc_status_str(rc.last_status));
+	if (write) {
+		for (pos = off; pos < off + len; pos++) {
+			uint8_t m = wbyte(model_word(r, pos & ~7UL), pos);
+
+			if (pos < mo || pos >= me)
+				outside += r->buf[pos] != m;
+			else if (r->buf[pos] != m &&
+				 r->buf[pos] != wbyte(write_word(r, id, pos & ~7UL), pos))
+				foreign++;
+		}
+		if (outside || foreign)
+			printf("# %zu bytes written outside the MR, %zu foreign bytes inside\n",
+			       outside, foreign);
+		restore_range(r, off, len);
+	}
+	if (ret != 0 && reconnect())
+		return -1;
+	return ret <= 0 || outside || foreign ? 1 : 0;
+}
+
+/*
+ * Test 26: an MR that neither starts nor ends on a huge page boundary,
+ * inside a mapping of 4 x 2 MiB: WRITEs and READs at its first and last
+ * bytes and across the huge pages inside it work; any transfer that
+ * reaches one byte before or after it fails cleanly and writes nothing
+ * outside it; the whole mapping is compared at the end.
+ */
+static int test_bounds(void)
+{
+	size_t H = SZ_2M, mo = 0x3010, me = 3 * H + 0x1230;
+	struct wrange in[] = {
+		{ mo, 0x100, 0 }, { me - 0x100, 0x100, 0 },
+		{ H - 0x80, 0x100, 0 }, { 2 * H - 0x81, 0x1003, 0 },
+		{ 3 * H - 0x8000, 0x9000, 0 },
+	};
+	struct wrange out[] = {
+		{ mo - 1, 0x10, 0 }, { mo - 0x800, 0x1000, 0 },
+		{ me - 0xf, 0x10, 0 }, { me - 0x800, 0x1000, 0 },
+		{ me, 8, 0 }, { me + H / 2, 0x40, 0 },
+	};
+	struct region r;
+	unsigned int i;
+	int bad = 0, ret, w;
+	void *p;
+
+	p = mmap(NULL, 4 * H, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+		 MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB, -1, 0);
+	if (p == MAP_FAILED) {
+		snprintf(reason, sizeof(reason), "no 2 MiB hugetlb pages");
+		return errno == ENOMEM ? 2 : 1;
+	}
+	ret = region_setup(&r, p, H, 4, ODP_HUGE_ACCESS, mo, me - mo);
+	if (ret) {
+		region_fini(&r);
+		return ret;
+	}
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		uint16_t id = next_id++;
+
+		if (do_write(&r, in[i].off, in[i].len, id)) {
+			printf("# WRITE MR+0x%zx len 0x%zx inside the MR failed\n",
+			       in[i].off, in[i].len);
+			bad++;
+			restore_range(&r, in[i].off, in[i].len);
+			if (reconnect())
+				return region_fini(&r), 1;
+			continue;
+		}
+		r.w[r.nw++] = (struct wrange){ in[i].off, in[i].len, id };
+	}
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		if (do_read(&r, in[i].off, in[i].len)) {
+			printf("# READ MR+0x%zx len 0x%zx inside the MR failed\n",
+			       in[i].off, in[i].len);
+			bad++;
+			if (reconnect())
+				return region_fini(&r), 1;
+			continue;
+		}
+		bad += check_read(&r, in[i].off, in[i].len);
+	}
+	for (i = 0; i < sizeof(out) / sizeof(out[0]); i++) {
+		for (w = 1; w >= 0; w--) {
+			ret = bounds_op(&r, w, out[i].off, out[i].len, mo, me);
+			if (ret < 0)
+				return region_fini(&r), 1;
+			bad += ret;
+		}
+	}
+	bad += verify_mr(&r, "after the transfers at the bounds");
+	region_fini(&r);
+	if (bad)
+		snprintf(reason, sizeof(reason),
+			 "a transfer at the bounds of the MR went wrong");
+	return bad ? 1 : 0;
+}
+
 enum { T_2M_W, T_2M_R, T_1G_W, T_1G_R, T_REMAP, T_REMAP_4K, T_REG_ANON,
        T_VMA_SPLIT, T_CONC, T_2M_CAS, T_2M_AW, T_1G_CAS, T_1G_AW, T_FLUSH,
        T_IOVA_IN, T_IOVA_W, T_IOVA_R, T_IOVA_ZERO, T_IOVA_CAS, T_BIG_1G,
-       T_BIG_2M, T_STRESS, T_REG_EARLY, NTESTS };
+       T_BIG_2M, T_STRESS, T_REG_EARLY, T_SHARED, T_FORK, T_BOUNDS, NTESTS };
 
 static const char *const names[NTESTS] = {
 	[T_2M_W] = "odp_huge_2m_rdma_write",
@@ -2357,6 +2624,9 @@ static const char *const names[NTESTS] = {
 	[T_BIG_1G] = "odp_huge_1g_two_pages",
 	[T_BIG_2M] = "odp_huge_2m_2g_mr",
 	[T_STRESS] = "odp_huge_2m_stress_invalidate",
+	[T_SHARED] = "odp_huge_2m_shared_file",
+	[T_FORK] = "odp_huge_2m_fork",
+	[T_BOUNDS] = "odp_huge_2m_unaligned_bounds",
 };
 
 static struct region rw;	/* shared by a WRITE test and its READ test */
@@ -2517,6 +2787,12 @@ static int run(int t)
 		return test_big(SZ_2M);
 	case T_STRESS:
 		return test_stress();
+	case T_SHARED:
+		return test_shared_file();
+	case T_FORK:
+		return test_fork();
+	case T_BOUNDS:
+		return test_bounds();
 	}
 	return 1;
 }

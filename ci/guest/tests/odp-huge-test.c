@@ -110,9 +110,12 @@
  * 23. odp_huge_2m_reg_before_mmap  an MR registered before its memory is
  *                              mapped (ODP allows it), then mapped as 6 x
  *                              2 MiB hugetlb: the WRITEs and READs of 1/2
- * 24. odp_huge_2m_shared_file  a MAP_SHARED hugetlb memfd (8 x 2 MiB):
- *                              the WRITEs and READs of 1/2, every byte, and a
- *                              second mapping of the file sees them all
+ * 24. odp_huge_2m_shared_file  a MAP_SHARED hugetlb memfd (8 x 2 MiB): a
+ *                              page punched out of the file while
+ *                              registered reads as zeroes, then as its new
+ *                              fill; the WRITEs and READs of 1/2, every
+ *                              byte, and a second mapping of the file sees
+ *                              them all
  * 25. odp_huge_2m_fork         fork() with every page of an 8 x 2 MiB MR
  *                              mapped; the child writes its copy of each
  *                              page and exits; then 1/2 in the parent: no
@@ -123,6 +126,10 @@
  *                              huge pages work; each that reaches a byte
  *                              outside it fails cleanly and writes nothing
  *                              there; every byte of the mapping compared
+ * 27. odp_huge_2m_read_only_page  mprotect(PROT_READ) of a page of a
+ *                              mapped 4 x 2 MiB MR: a WRITE there fails
+ *                              cleanly, writing nothing, a READ works; back
+ *                              to read-write, the WRITE works
  * Up to and including v7.3, rxe indexes an ODP MR's pfn_list with
  * (iova - ib_umem_start()) >> page_shift, the iova taken for a user
  * address: out of bounds for an iova outside the registered range. So
@@ -152,6 +159,7 @@
  * memory): a check of the test itself on a kernel whose rxe refuses it.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -2365,6 +2373,48 @@ static int test_stress(void)
 #endif
 
 /*
+ * Page k of r, a MAP_SHARED hugetlb file fd, mapped into the MR (a READ),
+ * then punched out of the file while registered: a READ must find zeroes
+ * (a new page, not the freed one), and after the CPU fills the page again
+ * (a new generation) a READ must find the new fill.
+ */
+static int punch_page(struct region *r, int fd, unsigned int k)
+{
+	size_t off = k * r->hsz + 0x2340, len = 0x800, i, nz = 0;
+
+	if (do_read(r, off, len) || check_read(r, off, len)) {
+		snprintf(reason, sizeof(reason), "READ of page %u before the hole", k);
+		return 1;
+	}
+	if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      k * r->hsz, r->hsz)) {
+		snprintf(reason, sizeof(reason), "fallocate(PUNCH_HOLE): %s",
+			 strerror(errno));
+		return 1;
+	}
+	if (do_read(r, off, len)) {
+		snprintf(reason, sizeof(reason), "READ of the punched page %u failed", k);
+		return 1;
+	}
+	for (i = 0; i < len; i++)
+		nz += nb.buf[NB_OFF + (off & 7) + i] != 0;
+	if (nz) {
+		snprintf(reason, sizeof(reason),
+			 "%zu bytes of the punched page %u are not zero: the MR kept the freed page",
+			 nz, k);
+		return 1;
+	}
+	r->gen[k]++;
+	fill_page_gen(r, k, r->tag[k], r->gen[k]);
+	if (do_read(r, off, len) || check_read(r, off, len)) {
+		snprintf(reason, sizeof(reason), "READ of page %u after its new fill", k);
+		return 1;
+	}
+	printf("# page %u punched out of the file while registered: zeroes, then the new fill\n", k);
+	return 0;
+}
+
+/*
  * Test 24: a MAP_SHARED hugetlb file (a memfd, as a hugetlbfs file is
  * mapped): WRITE and READ everywhere, every byte, and a second mapping of
  * the same file holds every byte the MR got.
@@ -2401,6 +2451,8 @@ static int test_shared_file(void)
 		return 1;
 	}
 	ret = region_setup(&r, p, H, 8, ODP_HUGE_ACCESS, 0, len);
+	if (!ret)
+		ret = punch_page(&r, fd, 2);
 	if (!ret)
 		ret = test_write(&r);
 	if (!ret)
@@ -2595,10 +2647,74 @@ static int test_bounds(void)
 	return bad ? 1 : 0;
 }
 
+/*
+ * Test 27: mprotect(PROT_READ) of a page of a registered MR whose pages
+ * are all mapped: a WRITE there fails cleanly and writes nothing, a READ
+ * works; after mprotect(PROT_READ | PROT_WRITE) the WRITE works. Every
+ * byte compared.
+ */
+static int test_read_only(void)
+{
+	size_t H = SZ_2M, off = H + 0x1230, len = 0x900, i, changed = 0;
+	struct region r;
+	unsigned int k;
+	uint16_t id;
+	int ret, bad = 0;
+
+	ret = region_init(&r, H, 4);
+	if (ret) {
+		region_fini(&r);
+		return ret;
+	}
+	for (k = 0; k < r.npg && !bad; k++)
+		bad += do_read(&r, k * H + 0x100, 0x100) != 0 ||
+		       check_read(&r, k * H + 0x100, 0x100);
+	if (!bad && mprotect(r.buf + H, H, PROT_READ)) {
+		printf("# mprotect(PROT_READ): %s\n", strerror(errno));
+		bad++;
+	}
+	if (!bad) {
+		id = next_id++;
+		rc.quiet = true;
+		ret = do_write(&r, off, len, id);
+		rc.quiet = false;
+		printf("# WRITE into the read-only page: %s%s\n",
+		       ret == 0 ? "COMPLETED" : ret > 0 ? "clean error: " :
+		       "FAILED (not a clean error)", ret > 0 && !rc.last_post_err ?
+		       ibv_wc_status_str(rc.last_status) : "");
+		for (i = off; i < off + len; i++)
+			changed += r.buf[i] != wbyte(model_word(&r, i & ~7UL), i);
+		if (changed)
+			printf("# %zu bytes of the read-only page changed\n", changed);
+		bad += ret <= 0 || changed;
+		if (ret && reconnect())
+			return region_fini(&r), 1;
+		bad += do_read(&r, off, len) != 0 || check_read(&r, off, len);
+		if (mprotect(r.buf + H, H, PROT_READ | PROT_WRITE)) {
+			printf("# mprotect(PROT_READ | PROT_WRITE): %s\n", strerror(errno));
+			bad++;
+		}
+	}
+	if (!bad) {
+		id = next_id++;
+		if (do_write(&r, off, len, id)) {
+			printf("# WRITE after mprotect(PROT_READ | PROT_WRITE) failed\n");
+			bad++;
+		} else {
+			r.w[r.nw++] = (struct wrange){ off, len, id };
+		}
+	}
+	bad += verify_mr(&r, "after the read-only page");
+	region_fini(&r);
+	if (bad)
+		snprintf(reason, sizeof(reason), "wrong behaviour around a read-only page");
+	return bad ? 1 : 0;
+}
+
 enum { T_2M_W, T_2M_R, T_1G_W, T_1G_R, T_REMAP, T_REMAP_4K, T_REG_ANON,
        T_VMA_SPLIT, T_CONC, T_2M_CAS, T_2M_AW, T_1G_CAS, T_1G_AW, T_FLUSH,
        T_IOVA_IN, T_IOVA_W, T_IOVA_R, T_IOVA_ZERO, T_IOVA_CAS, T_BIG_1G,
-       T_BIG_2M, T_STRESS, T_REG_EARLY, T_SHARED, T_FORK, T_BOUNDS, NTESTS };
+       T_BIG_2M, T_STRESS, T_REG_EARLY, T_SHARED, T_FORK, T_BOUNDS, T_RO, NTESTS };
 
 static const char *const names[NTESTS] = {
 	[T_2M_W] = "odp_huge_2m_rdma_write",
@@ -2627,6 +2743,7 @@ static const char *const names[NTESTS] = {
 	[T_SHARED] = "odp_huge_2m_shared_file",
 	[T_FORK] = "odp_huge_2m_fork",
 	[T_BOUNDS] = "odp_huge_2m_unaligned_bounds",
+	[T_RO] = "odp_huge_2m_read_only_page",
 };
 
 static struct region rw;	/* shared by a WRITE test and its READ test */
@@ -2793,6 +2910,8 @@ static int run(int t)
 		return test_fork();
 	case T_BOUNDS:
 		return test_bounds();
+	case T_RO:
+		return test_read_only();
 	}
 	return 1;
 }

@@ -19,17 +19,24 @@ cache_lock
 
 # The tag is written last: a tree without it (an interrupted import) is
 # imported again. The import records which package it came from and the
-# commit it made (.git/hmmci-import): a tree whose tag names another
-# commit (changed by hand, or imported by another version of the harness)
-# is refused, never used.
+# commit it made (.git/hmmci-import); a tree whose tag names another
+# commit (changed by hand, or not made by this script) is refused, never
+# used. A tree imported before the record existed is recognised by the
+# import's fixed author, and recorded.
 rec=$HMMCI_BASE_TREE/.git/hmmci-import
 if [ $force -eq 0 ] &&
 	have=$(git -C "$HMMCI_BASE_TREE" rev-parse -q --verify "refs/tags/$HMMCI_BASE_TAG^{commit}" 2>/dev/null); then
-	want=$HMMCI_BASE_COMMIT
-	[ ! -f "$rec" ] || want=$(cut -d' ' -f2 "$rec")
-	[ "$have" = "$want" ] ||
+	if [ -f "$rec" ]; then
+		want=$(cut -d' ' -f2 "$rec")
+		[ "$have" = "$want" ] ||
+			die fetch-base "$HMMCI_BASE_TREE" "scripts/fetch-base.sh --force" \
+				"the base tree's $HMMCI_BASE_TAG is $have, not the import $want: import it again"
+	elif [ "$(git -C "$HMMCI_BASE_TREE" log -1 --format='%an <%ae>' "$have")" = "import <import@invalid>" ]; then
+		echo "unrecorded $have" >"$rec"
+	else
 		die fetch-base "$HMMCI_BASE_TREE" "scripts/fetch-base.sh --force" \
-			"the base tree's $HMMCI_BASE_TAG is $have, not the import $want: import it again"
+			"the base tree's $HMMCI_BASE_TAG is $have, not an import of $HMMCI_BASE_PKG made by this script: import it again"
+	fi
 	log "base: $HMMCI_BASE_TREE already has $HMMCI_BASE_TAG ($(git -C "$HMMCI_BASE_TREE" rev-parse --short "$HMMCI_BASE_TAG"))"
 	exit 0
 fi
@@ -109,17 +116,21 @@ log "base: importing into git (fixed author and date: the commit id is reproduci
 export GIT_AUTHOR_NAME=import GIT_AUTHOR_EMAIL=import@invalid
 export GIT_COMMITTER_NAME=import GIT_COMMITTER_EMAIL=import@invalid
 export GIT_AUTHOR_DATE=2000-01-01T00:00:00Z GIT_COMMITTER_DATE=2000-01-01T00:00:00Z
+# No hook, signing or other setting of this machine's git in the import.
+export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
 git -C "$HMMCI_BASE_TREE" init -q -b base
 git -C "$HMMCI_BASE_TREE" add -A -f .
 git -C "$HMMCI_BASE_TREE" commit -q -m "Linux $(make -s -C "$HMMCI_BASE_TREE" kernelversion)"
 have=$(git -C "$HMMCI_BASE_TREE" rev-parse HEAD)
-# The pinned package imports to the pinned commit (HMMCI_BASE_SHA256 and
-# HMMCI_BASE_COMMIT in scripts/lib.sh go together); a newer 7.3.y, taken
-# when the pinned one has left the mirror, to another.
+# The pinned package holds the pinned tree (HMMCI_BASE_SHA256 and
+# HMMCI_BASE_CONTENT in scripts/lib.sh go together; the commit is
+# HMMCI_BASE_COMMIT where git makes it as here); a newer 7.3.y, taken when
+# the pinned one has left the mirror, another.
 if [ "$(basename "$deb")" = "${HMMCI_BASE_PKG}_${HMMCI_BASE_VERSION}_all.deb" ]; then
-	[ "$have" = "$HMMCI_BASE_COMMIT" ] ||
+	tree=$(git -C "$HMMCI_BASE_TREE" rev-parse "HEAD^{tree}")
+	[ "$tree" = "$HMMCI_BASE_CONTENT" ] ||
 		die fetch-base "$HMMCI_BASE_TREE" "git -C $HMMCI_BASE_TREE show --stat HEAD" \
-			"the import of the pinned package is $have, not the pinned $HMMCI_BASE_COMMIT"
+			"the import of the pinned package has the tree $tree, not the pinned $HMMCI_BASE_CONTENT"
 fi
 echo "$(basename "$deb") $have" >"$rec"
 git -C "$HMMCI_BASE_TREE" tag "$HMMCI_BASE_TAG"

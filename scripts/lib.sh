@@ -11,9 +11,11 @@ HMMCI_BASE_VERSION=7.3.4-1~bpo13+1
 HMMCI_BASE_SHA256=703e369ddd4cce971452f5a593ee55df3a5c10c83caf0fa0df039633ed181ee3
 HMMCI_BASE_SUITE=trixie-backports
 HMMCI_BASE_TAG=v7.3.4
-# The import is reproducible (fixed author, committer and dates): the id
-# of that tag's commit. A tree whose tag names another commit is not used.
+# The import is reproducible (fixed author, committer and dates, no user
+# git configuration): the id of that tag's commit, and of its tree (what
+# the package holds, whatever git made of the commit).
 HMMCI_BASE_COMMIT=fe6307c1322fd8a251224460bc3e2fa97be62af5
+HMMCI_BASE_CONTENT=5b1b93321fb4c4dd9c489ce15c4f3caaadd798d7
 # Where the imported base lives, and the worktree the series is applied in.
 HMMCI_BASE_TREE=${HMMCI_BASE_TREE:-$HMMCI_CACHE/src/linux-source-7.3}
 HMMCI_WORKTREE=${HMMCI_WORKTREE:-$HMMCI_BASE_TREE}
@@ -47,6 +49,28 @@ die() {
 		printf '  reproduce: %s\n' "$cmd"
 	} >&2
 	exit 1
+}
+
+# check_disk: fail before anything is written when the disk of the cache
+# has less free space than the run needs: about 11 GiB on an empty cache
+# (measured: the base tree 2.2, the build directories 1.3, the series, b4
+# and arm64 worktrees 1.8 each, ccache 0.7, stored rows 0.9), about 8 with
+# the base imported but nothing built, a few on a warm cache.
+# HMMCI_MIN_FREE_GIB overrides the need.
+check_disk() {
+	local need=3 free kib
+	mkdir -p "$HMMCI_CACHE"
+	[ -d "$HMMCI_BUILD/x86_64" ] || need=8
+	[ -d "$HMMCI_BASE_TREE/.git" ] || need=12
+	need=${HMMCI_MIN_FREE_GIB:-$need}
+	kib=$(df -Pk "$HMMCI_CACHE" 2>/dev/null | awk 'NR == 2 { print $4 }')
+	[[ $kib =~ ^[0-9]+$ ]] ||
+		die disk "$HMMCI_CACHE" "df -Pk $HMMCI_CACHE" "cannot read the free space of the cache's disk"
+	free=$((kib / 1048576))
+	[ "$free" -ge "$need" ] ||
+		die disk "$HMMCI_CACHE" "df -h $HMMCI_CACHE" \
+			"$free GiB free where the cache is, the run needs about $need GiB: free some, or set HMMCI_CACHE to a larger disk"
+	log "disk: $free GiB free in $HMMCI_CACHE (needs about $need)"
 }
 
 # cache_lock: runs on one machine share $HMMCI_CACHE (the worktree the

@@ -162,20 +162,20 @@ else
 	check cache-lock bad "gave up: rc $gaveup ($(tail -n1 "$lk/gaveup.log")); waited: rc $waited ($(tail -n1 "$lk/waited.log"))"
 fi
 
-# 7. Disk: the test command on a cache of its own, needing more free space
-#    than any disk has, must stop at once, name the numbers and the
-#    command that shows them, and write nothing into the cache.
+# 7. Disk: check_disk (lib.sh, the test command's first step) on a cache
+#    of its own, needing more free space than any disk has, must fail,
+#    name the numbers and the command that shows them, and write nothing
+#    into that cache.
 dk=$res/disk
 mkdir -p "$dk/cache"
 drc=0
-env -u HMMCI_LOCKED HMMCI_CACHE="$dk/cache" HMMCI_MIN_FREE_GIB=1000000 \
-	"$HMMCI_TOP/scripts/test.sh" >"$dk/log" 2>&1 || drc=$?
+(HMMCI_CACHE=$dk/cache HMMCI_BUILD=$dk/cache/build HMMCI_BASE_TREE=$dk/cache/src \
+	HMMCI_MIN_FREE_GIB=1000000 check_disk) >"$dk/log" 2>&1 || drc=$?
 if [ "$drc" -ne 0 ] && grep -q 'GiB free where the cache is, the run needs about 1000000 GiB' "$dk/log" &&
-	grep -q "reproduce: df -h $dk/cache" "$dk/log" &&
-	[ "$(ls "$dk/cache" | grep -v '^lock' | wc -l)" -eq 0 ]; then
+	grep -q "reproduce: df -h $dk/cache" "$dk/log" && [ -z "$(ls -A "$dk/cache")" ]; then
 	check disk ok "stopped before writing anything: $(grep -m1 'GiB free' "$dk/log" | cut -c1-120)"
 else
-	check disk bad "rc $drc: $(tail -n1 "$dk/log"); cache: $(ls "$dk/cache" | tr '\n' ' ')"
+	check disk bad "rc $drc: $(tail -n1 "$dk/log"); cache: $(ls -A "$dk/cache" | tr '\n' ' ')"
 fi
 
 # 8. A corrupt cache: a base tree whose v7.3.4 tag names another commit
@@ -185,15 +185,19 @@ fi
 cf=$res/cache-fault
 bt=$cf/cache/src/linux-source-7.3
 mkdir -p "$bt"
-git -C "$bt" init -q -b base
-git -C "$bt" -c user.name=selftest -c user.email=selftest@invalid \
-	commit -q --allow-empty -m "not the import"
-git -C "$bt" tag "$HMMCI_BASE_TAG"
-crc=0
-env -u HMMCI_LOCKED -u HMMCI_BASE_TREE -u HMMCI_WORKTREE HMMCI_CACHE="$cf/cache" \
-	"$HMMCI_TOP/scripts/fetch-base.sh" >"$cf/log" 2>&1 || crc=$?
-other=$(git -C "$bt" rev-parse HEAD)
-if [ "$crc" -ne 0 ] && grep -q "is $other, not the import $HMMCI_BASE_COMMIT" "$cf/log" &&
+crc=0 other=none
+if GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 git -C "$bt" init -q -b base &&
+	GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 git -C "$bt" \
+		-c user.name=selftest -c user.email=selftest@invalid \
+		commit -q --no-verify --allow-empty -m "not the import" &&
+	GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 git -C "$bt" tag "$HMMCI_BASE_TAG"; then
+	other=$(git -C "$bt" rev-parse HEAD)
+	env -u HMMCI_LOCKED -u HMMCI_BASE_TREE -u HMMCI_WORKTREE HMMCI_CACHE="$cf/cache" \
+		"$HMMCI_TOP/scripts/fetch-base.sh" >"$cf/log" 2>&1 || crc=$?
+else
+	echo "could not make the fixture tree" >"$cf/log"
+fi
+if [ "$crc" -ne 0 ] && grep -q "is $other, not an import of" "$cf/log" &&
 	grep -q 'reproduce: scripts/fetch-base.sh --force' "$cf/log" && [ ! -d "$cf/cache/debs" ]; then
 	check cache-fault ok "refused: $(grep -m1 ERROR "$cf/log" | cut -c1-110)"
 else

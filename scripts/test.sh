@@ -21,20 +21,8 @@ set -euo pipefail
 
 [ $# -eq 0 ] || { echo "usage: $0" >&2; exit 2; }
 cache_lock
-# Disk, before anything is written: a cold run (no base tree in the cache
-# yet) fills about 11 GiB of it (measured: the base tree 2.2, the build
-# directories 1.3, the series, b4 and arm64 worktrees 1.8 each, ccache
-# 0.7, stored rows 0.9), a warm one far less. HMMCI_MIN_FREE_GIB
-# overrides the need.
-mkdir -p "$HMMCI_CACHE"
-need=4
-[ -d "$HMMCI_BASE_TREE/.git" ] || need=12
-need=${HMMCI_MIN_FREE_GIB:-$need}
-free=$(($(df -Pk "$HMMCI_CACHE" | awk 'NR == 2 { print $4 }') / 1048576))
-[ "$free" -ge "$need" ] ||
-	die disk "$HMMCI_CACHE" "df -h $HMMCI_CACHE" \
-		"$free GiB free where the cache is, the run needs about $need GiB: free some, or set HMMCI_CACHE to a larger disk"
-log "disk: $free GiB free in $HMMCI_CACHE (needs about $need)"
+# Disk, before anything is written (lib.sh).
+check_disk
 # The budget counts from now, whatever the environment brought.
 hmmci_t0=$(date +%s)
 export hmmci_t0

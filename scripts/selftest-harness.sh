@@ -178,19 +178,20 @@ else
 	check disk bad "rc $drc: $(tail -n1 "$dk/log"); cache: $(ls -A "$dk/cache" | tr '\n' ' ')"
 fi
 
-# 8. A corrupt cache: a base tree whose v7.3.4 tag names another commit
-#    than the pinned import (a tree changed by hand, or imported by another
-#    version of the harness) is refused, naming both commits and the
-#    command that imports it again; nothing is downloaded.
+# 8. A corrupt cache: a base tree whose v7.3.4 tag names a commit that
+#    fetch-base.sh did not make (no import record, another author) is
+#    refused, naming the commit and the command that imports it again;
+#    nothing is downloaded.
 cf=$res/cache-fault
 bt=$cf/cache/src/linux-source-7.3
 mkdir -p "$bt"
 crc=0 other=none
-if GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 git -C "$bt" init -q -b base &&
+fixture() { # the fixture tree, whatever this machine's git configuration
 	GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 git -C "$bt" \
-		-c user.name=selftest -c user.email=selftest@invalid \
-		commit -q --no-verify --allow-empty -m "not the import" &&
-	GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 git -C "$bt" tag "$HMMCI_BASE_TAG"; then
+		-c user.name=selftest -c user.email=selftest@invalid "$@"
+}
+if fixture init -q -b base && fixture commit -q --no-verify --allow-empty -m "not the import" &&
+	fixture tag "$HMMCI_BASE_TAG"; then
 	other=$(git -C "$bt" rev-parse HEAD)
 	env -u HMMCI_LOCKED -u HMMCI_BASE_TREE -u HMMCI_WORKTREE HMMCI_CACHE="$cf/cache" \
 		"$HMMCI_TOP/scripts/fetch-base.sh" >"$cf/log" 2>&1 || crc=$?

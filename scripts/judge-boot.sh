@@ -31,12 +31,25 @@ console=$res/console.log
 # Kernel messages without their timestamps.
 klog() { sed 's/^\[[ 0-9.]*\] //' "$console" 2>/dev/null; }
 oops='^(BUG|WARNING|Oops|general protection|Internal error|Unable to handle)'
+# The suite the guest was in when it stopped: the last one /init started
+# (ci/guest/init prints "HMMCI: suite NAME start", then its end).
+running=$(grep -a -o 'HMMCI: suite [^ ]* start' "$console" 2>/dev/null | tail -n1 | cut -d' ' -f3 || true)
+if [ -n "$running" ] && grep -aq "HMMCI: suite $running \(pass\|skip\|fail\)" "$console"; then
+	running=
+fi
+during=${running:+ during suite $running}
 verdict=PASS
 why=
 if [ "$rc" -eq 124 ]; then
-	verdict=FAIL why="hang: no clean shutdown within ${limit}s"
-elif grep -q 'Kernel panic' "$console" 2>/dev/null; then
-	verdict=FAIL why="panic: $(grep -m1 'Kernel panic' "$console")"
+	if grep -qx 'done:ok' "$status" 2>/dev/null; then
+		verdict=FAIL why="hang: the suites finished, but the guest did not shut down within ${limit}s"
+	else
+		verdict=FAIL why="hang: no clean shutdown within ${limit}s$during"
+	fi
+elif grep -aq 'Kernel panic' "$console" 2>/dev/null; then
+	verdict=FAIL why="panic$during: $(grep -a -m1 'Kernel panic' "$console")"
+elif grep -aq 'HMMCI: cannot mount the results share' "$console" 2>/dev/null; then
+	verdict=FAIL why="no results: the guest could not mount its results share (virtio-9p, mount_tag=results), so no suite ran"
 elif [ "$rc" -ne 0 ]; then
 	verdict=FAIL why="qemu exited $rc: $(tail -n1 "$res/qemu.log" 2>/dev/null)"
 elif ! grep -qx 'boot:ok' "$status" 2>/dev/null; then
@@ -50,6 +63,14 @@ else
 	[ -z "$first" ] || verdict=FAIL why="kernel warning: $first"
 fi
 echo "$verdict${why:+ $why}" >"$res/boot"
+# A failed boot shows the end of its console in the log, where the reason
+# is read, and keeps it beside the row.
+rm -f "$res/console-tail.txt"
+if [ "$verdict" = FAIL ]; then
+	tail -n 20 "$console" 2>/dev/null | tr -d '\r' >"$res/console-tail.txt" || true
+	log "boot: FAIL $why; the console ends with ($console):"
+	sed 's/^/  | /' "$res/console-tail.txt" >&2
+fi
 
 kunit=$HMMCI_WORKTREE/tools/testing/kunit/kunit.py
 rm -f "$res/kunit.json"

@@ -7,8 +7,12 @@
 # again and reported as flaky, a second run on the same cache must
 # wait for the first, a run without the disk space it needs must stop
 # before it writes anything, saying how much it has and needs, and a base
-# tree whose tag names another commit than the import must be refused. Fixtures: ci/selftest/*/. Builds only the touched
-# objects (--quick), so it takes seconds on a warm build dir.
+# tree whose tag names another commit than the import must be refused, and
+# a guest that hangs in a suite, panics in one, or has no results share
+# must fail its boot with that reason and the console's end in the log.
+# Fixtures: ci/selftest/*/. Builds only the touched objects (--quick), so
+# the builds take seconds on a warm build dir; the three boots of case 9
+# about 3 minutes under TCG.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -18,11 +22,12 @@ fx=$HMMCI_TOP/ci/selftest
 res=$HMMCI_TOP/results/selftest
 rm -rf "$res"
 mkdir -p "$res"
-pass=0 fail=0
-# Three --quick runs of one step each: seconds on a warm build dir.
-if ! in_budget 300; then
-	budget_skip "harness self-tests" 300 "$res/budget"
-	echo "0 0 8" >"$res/counts"
+pass=0 fail=0 skip=0
+# Three --quick runs of one step each (seconds on a warm build dir) and
+# three boots of the base step's kernel (case 9: about 3 minutes).
+if ! in_budget 600; then
+	budget_skip "harness self-tests" 600 "$res/budget"
+	echo "0 0 9" >"$res/counts"
 	echo "selftest: SKIPPED ($(cat "$res/budget"))"
 	exit 0
 fi
@@ -205,5 +210,57 @@ else
 	check cache-fault bad "rc $crc: $(tail -n1 "$cf/log")"
 fi
 
-echo "$pass $fail 0" >"$res/counts"
-echo "$pass passed, $fail failed"
+# 9. Guest faults: a suite that hangs, a kernel panic in the middle of a
+#    suite, a guest without its results share. Each guest is booted by the
+#    real boot-test.sh and judged by judge-boot.sh: the kernel and the
+#    initramfs of this run's base step, with the fixture's suite and an
+#    /init made from ci/guest/init appended (a later cpio member replaces
+#    an earlier one). Each boot must fail with its reason, naming the
+#    suite, and show the end of the console in its log; nothing is written
+#    outside the case's own directory.
+gf=$res/guest-faults
+img=$HMMCI_TOP/results/series/00
+boot_fault() { # KIND SUITE TIMEOUT: boot the base step with the fixture
+	local d=$gf/$1 rc=0
+	mkdir -p "$d/root/fixture"
+	cp "$img/bzImage" "$d/"
+	cp "$img/image-version" "$d/" 2>/dev/null || true
+	sed 's#/suites/\*#/fixture/*#' "$HMMCI_TOP/ci/guest/init" >"$d/root/init"
+	[ "$1" != noshare ] ||
+		sed -i 's#msize=262144 results /results#msize=262144 missing-share /results#' "$d/root/init"
+	cp "$fx/guest-faults/$2" "$d/root/fixture/10-$1"
+	chmod 755 "$d/root/init" "$d/root/fixture/10-$1"
+	(cd "$d/root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -9) >"$d/fixture.cpio.gz"
+	cat "$img/initramfs.cpio.gz" "$d/fixture.cpio.gz" >"$d/initramfs.cpio.gz"
+	HMMCI_DEADLINE='' HMMCI_ACCEL=tcg HMMCI_HOSTROOT=0 HMMCI_BOOT_TIMEOUT=$3 \
+		"$HMMCI_TOP/scripts/boot-test.sh" "$d" "$d" >"$d.log" 2>&1 || rc=$?
+	echo "$rc"
+}
+fault_ok() { # KIND RC PATTERN: the boot failed with PATTERN and showed the console
+	local d=$gf/$1
+	[ "$2" -ne 0 ] && grep -Eq "$3" "$d/boot" 2>/dev/null &&
+		grep -q 'the console ends with' "$d.log" && [ -s "$d/console-tail.txt" ]
+}
+if [ ! -f "$img/bzImage" ] || [ ! -f "$img/initramfs.cpio.gz" ]; then
+	skip=$((skip + 1))
+	echo "selftest guest-faults: SKIPPED (no base step to boot: $img/bzImage and initramfs.cpio.gz come from scripts/run-series.sh --steps 0)"
+elif ! (need_cmd cpio gzip qemu-system-x86_64) 2>"$gf.err"; then
+	check guest-faults bad "$(grep -m1 ERROR "$gf.err")"
+else
+	rm -rf "$gf"
+	mkdir -p "$gf"
+	h=$(boot_fault hang hang 90)
+	p=$(boot_fault panic panic 600)
+	n=$(boot_fault noshare pass 600)
+	if fault_ok hang "$h" '^FAIL hang: no clean shutdown within 90s during suite hang$' &&
+		fault_ok panic "$p" '^FAIL panic during suite panic: .*Kernel panic' &&
+		fault_ok noshare "$n" '^FAIL no results: the guest could not mount its results share' &&
+		[ ! -e "$gf/noshare/guest/status" ]; then
+		check guest-faults ok "hang: $(cut -c6-60 "$gf/hang/boot"); panic: $(grep -o 'Kernel panic.*' "$gf/panic/boot" | cut -c1-60); no share: $(cut -c6-60 "$gf/noshare/boot")"
+	else
+		check guest-faults bad "hang (rc $h): $(cat "$gf/hang/boot" 2>/dev/null); panic (rc $p): $(cat "$gf/panic/boot" 2>/dev/null); no share (rc $n): $(cat "$gf/noshare/boot" 2>/dev/null)"
+	fi
+fi
+
+echo "$pass $fail $skip" >"$res/counts"
+echo "$pass passed, $fail failed, $skip skipped"

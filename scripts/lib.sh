@@ -177,6 +177,23 @@ kmake_cross_args() {
 	printf '%s\n' ARCH="$HMMCI_CROSS_ARCH" CROSS_COMPILE="$HMMCI_CROSS_COMPILE"
 }
 
+# build_dir_source OUTDIR SRCDIR: keep OUTDIR a build directory of SRCDIR
+# only. Its objects' dependency files name the sources they were built
+# from by absolute path, so objects of another tree (another worktree, a
+# --tree run) could pass for up to date. kbuild writes OUTDIR/Makefile as
+# "include SRCDIR/Makefile": an OUTDIR configured from another tree is
+# emptied, saying so, and built again (from ccache). The warning records
+# (.hmmci-*, checked against their base lineage by build-kernel.sh) stay.
+build_dir_source() {
+	local out=$1 src was
+	src=$(realpath -m "$2")
+	[ -f "$out/Makefile" ] || return 0
+	was=$(sed -n 's#^include \(.*\)/Makefile$#\1#p' "$out/Makefile" | head -n1)
+	[ -n "$was" ] && [ "$(realpath -m "$was")" != "$src" ] || return 0
+	log "build: $out was configured from $was, not from $src: emptying it, a full build follows"
+	find "$out" -mindepth 1 ! -name '.hmmci-*' -delete
+}
+
 # The make command line for the main build and its two W=1 companions.
 kmake() {
 	local o=$1

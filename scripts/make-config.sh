@@ -24,6 +24,7 @@ if [ "$1" = clang ]; then
 	shift
 fi
 mkdir -p "$out"
+build_dir_source "$out" "$src"
 frags=("$@")
 for f in "${frags[@]}"; do
 	[ -f "$f" ] || die config "$f" "ls $f" "config fragment missing"

@@ -2,17 +2,20 @@
 # SPDX-License-Identifier: GPL-2.0
 # The harness tests itself: a step that breaks the build of mm/hmm.c, a
 # patch that does not apply and a step with a new warning must each be
-# caught and named, a run with no time left must skip its steps, saying
-# so, instead of building them, a boot that fails once must be run
-# again and reported as flaky, a second run on the same cache must
-# wait for the first, a run without the disk space it needs must stop
-# before it writes anything, saying how much it has and needs, and a base
-# tree whose tag names another commit than the import must be refused, and
-# a guest that hangs in a suite, panics in one, or has no results share
-# must fail its boot with that reason and the console's end in the log.
-# Fixtures: ci/selftest/*/. Builds only the touched objects (--quick), so
-# the builds take seconds on a warm build dir; the three boots of case 9
-# about 3 minutes under TCG.
+# caught and named; a run with no time left must skip its steps, saying
+# so, instead of building them; a boot that fails once must be run again
+# and reported as flaky; a second run on the same cache must wait for the
+# first; a run without the disk space it needs must stop before it writes
+# anything, saying how much it has and needs; a base tree whose tag names
+# another commit than the import must be refused; a build directory
+# configured from another tree must be emptied; a guest that hangs in a
+# suite, panics in one, or has no results share must fail its boot with
+# that reason and the console's end in the log; and a run killed at the
+# base step, in git am or in a build must leave nothing that fails the
+# next run. Fixtures: ci/selftest/*/. Builds only the touched objects
+# (--quick), so the builds take seconds on a warm build dir; the three
+# boots of case 10 take about a minute under TCG (the hang is stopped
+# after 30 s).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -24,10 +27,10 @@ rm -rf "$res"
 mkdir -p "$res"
 pass=0 fail=0 skip=0
 # Three --quick runs of one step each (seconds on a warm build dir) and
-# three boots of the base step's kernel (case 9: about 3 minutes).
-if ! in_budget 600; then
-	budget_skip "harness self-tests" 600 "$res/budget"
-	echo "0 0 9" >"$res/counts"
+# three boots of the base step's kernel (case 10: about a minute).
+if ! in_budget 420; then
+	budget_skip "harness self-tests" 420 "$res/budget"
+	echo "0 0 11" >"$res/counts"
 	echo "selftest: SKIPPED ($(cat "$res/budget"))"
 	exit 0
 fi
@@ -210,7 +213,25 @@ else
 	check cache-fault bad "rc $crc: $(tail -n1 "$cf/log")"
 fi
 
-# 9. Guest faults: a suite that hangs, a kernel panic in the middle of a
+# 9. A build directory configured from another tree (another worktree, a
+#    --tree run): build_dir_source (lib.sh, called by make-config.sh
+#    before every configuration) must empty it, naming both trees, and
+#    keep the warning records; one of this tree is left alone.
+bd=$res/build-dir
+mkdir -p "$bd/other/mm" "$bd/same/mm"
+printf 'include %s/Makefile\n' /nonexistent/other-tree >"$bd/other/Makefile"
+printf 'include %s/Makefile\n' "$HMMCI_WORKTREE" >"$bd/same/Makefile"
+touch "$bd/other/mm/hmm.o" "$bd/other/.hmmci-warnings" "$bd/same/mm/hmm.o"
+(build_dir_source "$bd/other" "$HMMCI_WORKTREE" && build_dir_source "$bd/same" "$HMMCI_WORKTREE") >"$bd/log" 2>&1 || true
+if grep -q "was configured from /nonexistent/other-tree, not from $(realpath -m "$HMMCI_WORKTREE")" "$bd/log" &&
+	[ ! -e "$bd/other/mm/hmm.o" ] && [ ! -e "$bd/other/Makefile" ] && [ -e "$bd/other/.hmmci-warnings" ] &&
+	[ -e "$bd/same/mm/hmm.o" ] && [ "$(grep -c configured "$bd/log")" -eq 1 ]; then
+	check build-dir ok "emptied: $(grep -m1 configured "$bd/log" | cut -c10-110)"
+else
+	check build-dir bad "$(tail -n1 "$bd/log"); other: $(cd "$bd/other" && find . | tr '\n' ' '); same: $(cd "$bd/same" && find . | tr '\n' ' ')"
+fi
+
+# 10. Guest faults: a suite that hangs, a kernel panic in the middle of a
 #    suite, a guest without its results share. Each guest is booted by the
 #    real boot-test.sh and judged by judge-boot.sh: the kernel and the
 #    initramfs of this run's base step, with the fixture's suite and an
@@ -249,10 +270,10 @@ elif ! (need_cmd cpio gzip qemu-system-x86_64) 2>"$gf.err"; then
 else
 	rm -rf "$gf"
 	mkdir -p "$gf"
-	h=$(boot_fault hang hang 90)
+	h=$(boot_fault hang hang 30)
 	p=$(boot_fault panic panic 600)
 	n=$(boot_fault noshare pass 600)
-	if fault_ok hang "$h" '^FAIL hang: no clean shutdown within 90s during suite hang$' &&
+	if fault_ok hang "$h" '^FAIL hang: no clean shutdown within 30s during suite hang$' &&
 		fault_ok panic "$p" '^FAIL panic during suite panic: .*Kernel panic' &&
 		fault_ok noshare "$n" '^FAIL no results: the guest could not mount its results share' &&
 		[ ! -e "$gf/noshare/guest/status" ]; then
@@ -260,6 +281,42 @@ else
 	else
 		check guest-faults bad "hang (rc $h): $(cat "$gf/hang/boot" 2>/dev/null); panic (rc $p): $(cat "$gf/panic/boot" 2>/dev/null); no share (rc $n): $(cat "$gf/noshare/boot" 2>/dev/null)"
 	fi
+fi
+
+# 11. Interruption: a run killed (SIGTERM to its process group, as a CI
+#     job's cancel does) at the base step, as its step 1 starts (git am)
+#     and a second later (the build) leaves nothing the next run trusts
+#     wrongly: after each kill a run of the same series passes, and no
+#     git am is left in progress in the worktree.
+ir=$res/interrupt
+mkdir -p "$ir"
+kill_at() { # NAME PATTERN SECONDS: kill a run once its log has PATTERN
+	local log=$ir/$1.log pid
+	HMMCI_DEADLINE='' setsid "$HMMCI_TOP/scripts/run-series.sh" --quick --no-setup \
+		--series "$fx/interrupt/series" --results "$ir/$1" >"$log" 2>&1 &
+	pid=$!
+	poll 300 grep -q "$2" "$log" || true
+	sleep "$3"
+	kill -TERM -- "-$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+irc=0 iwhy=
+for point in "base|== step 0|0" "am|== step 1|0" "build|== step 1|1"; do
+	IFS='|' read -r name pattern after <<<"$point"
+	kill_at "killed-$name" "$pattern" "$after"
+	rc=$(run interrupt "interrupt/after-$name")
+	row=$(cat "$res/interrupt/after-$name/01/build" 2>/dev/null || echo missing)
+	inam=0
+	[ ! -d "$(git -C "$HMMCI_WORKTREE" rev-parse --git-path rebase-apply)" ] || inam=1
+	iwhy+="${iwhy:+; }killed at $name ($(tail -n1 "$ir/killed-$name.log" | cut -c1-40)), then rc $rc, build $row"
+	if [ "$rc" -ne 0 ] || [[ $row != PASS* ]] || [ $inam -ne 0 ]; then
+		irc=1
+	fi
+done
+if [ $irc -eq 0 ]; then
+	check interrupt ok "$iwhy"
+else
+	check interrupt bad "$iwhy"
 fi
 
 echo "$pass $fail $skip" >"$res/counts"

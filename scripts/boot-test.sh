@@ -74,6 +74,11 @@ boot() {
 	if [ "${HMMCI_HOSTROOT:-1}" = 1 ]; then
 		qcmd+=(-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap,id=hostroot")
 	fi
+	# The Debian unstable root with the newest rdma-core
+	# (fetch-guestroot.sh), read-only, for the suites that chroot into it.
+	if [ -f "$HMMCI_GUESTROOT/.hmmci-root" ]; then
+		qcmd+=(-virtfs "local,path=$HMMCI_GUESTROOT,mount_tag=guestroot,security_model=none,readonly=on,multidevs=remap,id=guestroot")
+	fi
 	printf '%q ' timeout "$limit" "${qcmd[@]}" >"$res/boot.cmd"
 	echo >>"$res/boot.cmd"
 	echo "$a" >"$res/accel"

@@ -28,6 +28,25 @@ if [ -n "${HMMCI_SUITES:-}" ]; then
 		suites+=("$HMMCI_TOP/ci/guest/suites/$s")
 	done
 fi
+# HMMCI_RDMA_CORE (run-series.sh's rdma_core_at): all (the default) runs
+# the whole rdma-core suites of both versions; odp only their ODP tests;
+# host-odp only the host's ODP tests, without the suites of the newest
+# rdma-core.
+rdma_core=${HMMCI_RDMA_CORE:-all}
+case $rdma_core in
+all | odp) ;;
+host-odp)
+	kept=()
+	for s in "${suites[@]}"; do
+		case ${s##*/} in
+		27-rdma-odp-huge-unstable | 35-rdma-core-unstable) ;;
+		*) kept+=("$s") ;;
+		esac
+	done
+	suites=("${kept[@]}")
+	;;
+*) die initramfs "HMMCI_RDMA_CORE=$rdma_core" "HMMCI_RDMA_CORE=all $0 $*" "not all, odp or host-odp" ;;
+esac
 bb=/bin/busybox
 if [ -n "$HMMCI_CROSS_ARCH" ]; then
 	need_cmd "${HMMCI_CROSS_COMPILE}gcc"
@@ -84,6 +103,28 @@ for c in "$HMMCI_TOP"/ci/guest/tests/*.c; do
 	progs+=("$bin")
 done
 
+# odp-huge-test again, built against the newest rdma-core (the Debian
+# unstable root of fetch-guestroot.sh), where its suite runs: libibverbs
+# 44 has no ibv_wr_flush(). Its headers come first; the program links
+# against that root's libibverbs (whose own needs are that root's, hence
+# --allow-shlib-undefined) and runs in a chroot into it.
+if printf '%s\n' "${suites[@]}" | grep -q '/27-rdma-odp-huge-unstable$'; then
+	[ -f "$HMMCI_GUESTROOT/.hmmci-root" ] ||
+		die initramfs "$HMMCI_GUESTROOT" "scripts/fetch-guestroot.sh" "no Debian unstable root"
+	inc=$tst/unstable-include
+	rm -rf "$inc"
+	mkdir -p "$inc"
+	ln -s "$HMMCI_GUESTROOT/usr/include/infiniband" "$inc/infiniband"
+	bin=$tst/odp-huge-test-unstable
+	cmd="gcc -O2 -Wall -Wextra -Werror -DHAVE_IBV_WR_FLUSH -I $inc -o $bin $HMMCI_TOP/ci/guest/tests/odp-huge-test.c -L $HMMCI_GUESTROOT/usr/lib/x86_64-linux-gnu -Wl,--allow-shlib-undefined -libverbs"
+	run_logged "$res/odp-huge-test-unstable-build.log" \
+		gcc -O2 -Wall -Wextra -Werror -DHAVE_IBV_WR_FLUSH -I "$inc" -o "$bin" \
+		"$HMMCI_TOP/ci/guest/tests/odp-huge-test.c" \
+		-L "$HMMCI_GUESTROOT/usr/lib/x86_64-linux-gnu" -Wl,--allow-shlib-undefined -libverbs ||
+		die initramfs ci/guest/tests/odp-huge-test.c "$cmd" "guest test build failed"
+	hmmprogs+=("$bin")
+fi
+
 # The benchmarks, only where the run asks for them (HMMCI_BENCH=1: the last
 # step): bench/hmm-hugepage-bench.c where this step's test_hmm has the
 # huge page mode commands it needs, and bench/odp-hugetlb-bench.c (libibverbs, run
@@ -118,6 +159,11 @@ mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,etc,suites,results}
 cp "$bb" "$root/bin/busybox"
 cp "$HMMCI_TOP/ci/guest/init" "$root/init"
 cp "${suites[@]}" "$root/suites/"
+if [ -z "$HMMCI_CROSS_ARCH" ]; then
+	# The rdma-core suites' runner and helpers (ci/guest/rdma-core-run).
+	cp "$HMMCI_TOP"/ci/guest/{rdma-core-run,share-lib.sh,unittest-tap.py} "$root/bin/"
+	[ "$rdma_core" = all ] || echo test_odp >"$root/etc/rdma-core-tests"
+fi
 # The tests the suites leave out: ci/guest/excluded.txt, plus the list of
 # the configuration under test (HMMCI_EXCLUDED, e.g. ci/arm64/64k/excluded.txt).
 grep -hv '^#' "$HMMCI_TOP/ci/guest/excluded.txt" ${HMMCI_EXCLUDED:+"$HMMCI_EXCLUDED"} \

@@ -51,5 +51,9 @@ check maintainers "$HMMCI_TOP/MAINTAINERS-snippet" "${patches[@]}"
 check kernel-doc "$(cut -d" " -f2 "$HMMCI_TOP/results/series/base" 2>/dev/null || echo "$HMMCI_BASE_TAG")" "${patches[@]}"
 check b4 "$res/b4"
 check workflow "$HMMCI_TOP/.github/workflows/series.yml"
+# The guests of the base and of the last step, test by test.
+check regressions "$HMMCI_TOP/results/series/00/guest" \
+	"$HMMCI_TOP/results/series/$(printf %02d ${#patches[@]})/guest" \
+	"$HMMCI_TOP/ci/rdma-core-last-step.txt" "$res/regressions.md"
 echo "$pass $fail $skip" >"$res/counts"
 echo "$pass passed, $fail failed, $skip skipped"

@@ -47,17 +47,7 @@ need_cmd apt-get dpkg-deb xz tar git sha256sum
 aptdir=$HMMCI_CACHE/apt
 debdir=$HMMCI_CACHE/debs
 mkdir -p "$aptdir/lists/partial" "$aptdir/archives/partial" "$debdir"
-mirror=
-for f in /etc/apt/sources.list.d/*.sources; do
-	[ -f "$f" ] || continue
-	mirror=$(awk '/^URIs:/ { print $2; exit }' "$f")
-	[ -n "$mirror" ] && break
-done
-if [ -z "$mirror" ] && [ -f /etc/apt/sources.list ]; then
-	mirror=$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list)
-fi
-[ -n "$mirror" ] || die fetch-base /etc/apt/sources.list.d \
-	"cat /etc/apt/sources.list.d/*.sources" "no Debian mirror in apt sources"
+mirror=$(debian_mirror)
 echo "deb $mirror $HMMCI_BASE_SUITE main" >"$aptdir/sources.list"
 apto=(-o "Dir::Etc::sourcelist=$aptdir/sources.list" -o Dir::Etc::sourceparts=-
 	-o "Dir::State::Lists=$aptdir/lists" -o "Dir::Cache::archives=$aptdir/archives"

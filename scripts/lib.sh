@@ -20,6 +20,9 @@ HMMCI_BASE_CONTENT=5b1b93321fb4c4dd9c489ce15c4f3caaadd798d7
 HMMCI_BASE_TREE=${HMMCI_BASE_TREE:-$HMMCI_CACHE/src/linux-source-7.3}
 HMMCI_WORKTREE=${HMMCI_WORKTREE:-$HMMCI_BASE_TREE}
 HMMCI_BUILD=${HMMCI_BUILD:-$HMMCI_CACHE/build}
+# The guest's Debian unstable root with the newest rdma-core
+# (scripts/fetch-guestroot.sh).
+HMMCI_GUESTROOT=${HMMCI_GUESTROOT:-$HMMCI_CACHE/guestroot/unstable}
 HMMCI_CLANG_SUFFIX=${HMMCI_CLANG_SUFFIX:--19}
 export CCACHE_DIR=${CCACHE_DIR:-$HMMCI_CACHE/ccache}
 # ccache's depend mode: on a miss, ccache otherwise runs the preprocessor
@@ -99,6 +102,23 @@ cache_lock() {
 	fi
 	echo "pid $$ ($0 in $HMMCI_TOP, since $(date -u +%FT%TZ))" >"$f.owner"
 	export HMMCI_LOCKED=$HMMCI_CACHE
+}
+
+# debian_mirror: the Debian mirror this machine's apt sources use (so no
+# host name is written anywhere), or die naming the sources.
+debian_mirror() {
+	local f mirror=
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		mirror=$(awk '/^URIs:/ { print $2; exit }' "$f")
+		[ -n "$mirror" ] && break
+	done
+	if [ -z "$mirror" ] && [ -f /etc/apt/sources.list ]; then
+		mirror=$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list)
+	fi
+	[ -n "$mirror" ] || die setup /etc/apt/sources.list.d \
+		"cat /etc/apt/sources.list.d/*.sources" "no Debian mirror in apt sources"
+	echo "$mirror"
 }
 
 # run_logged LOGFILE CMD...: print the command (so it can be replayed by

@@ -120,6 +120,13 @@ else
 	"$HMMCI_TOP/scripts/fetch-base.sh"
 	base=$HMMCI_BASE_TAG
 fi
+# The guest's second userspace root, with the newest rdma-core; what it
+# holds is part of each step's key.
+groot=none
+if [ $boot -eq 1 ]; then
+	"$HMMCI_TOP/scripts/fetch-guestroot.sh"
+	groot=$(sha256sum <"$HMMCI_GUESTROOT/.hmmci-root" | cut -c1-16)
+fi
 wt=(git -C "$HMMCI_WORKTREE")
 # Start from the base, with nothing half-applied from an earlier run.
 if [ -d "$("${wt[@]}" rev-parse --git-path rebase-apply)" ]; then
@@ -291,6 +298,24 @@ bench_at() { # I: 1 when the guest of step I runs the benchmarks
 	[ $bench -eq 1 ] && [ "$1" -eq ${#patches[@]} ] && [ "$1" -gt 0 ] && echo 1 || echo 0
 }
 
+# rdma_core_at I: how much of rdma-core's tests the guest of step I runs
+# (build-initramfs.sh). all: both rdma-core versions' whole suites, at the
+# base and the last step, which scripts/compare-rdma-core.sh compares.
+# odp: both versions' ODP tests and the FLUSH and ATOMIC WRITE tests built
+# against the newest, at a step whose patch touches the RDMA core, rxe or
+# include/rdma. host-odp: the host's ODP tests, at the other steps. The
+# whole suites cost about 2 minutes a boot under TCG (measured), too much
+# for every step on a cold run.
+rdma_core_at() {
+	if [ "$1" -eq 0 ] || [ "$1" -eq ${#patches[@]} ]; then
+		echo all
+	elif grep -qE '^\+\+\+ b/(drivers/infiniband/(core|sw/rxe)|include/rdma)/' "${patches[$(($1 - 1))]}"; then
+		echo odp
+	else
+		echo host-odp
+	fi
+}
+
 key_of() { # I: the key of step I, or nothing when its tree is unknown
 	local i=$1 parent=none patch=none
 	[ -n "${trees[$i]}" ] || return 0
@@ -301,7 +326,7 @@ key_of() { # I: the key of step I, or nothing when its tree is unknown
 	fi
 	printf '%s\n' "tree ${trees[$i]}" "parent $parent" "patch $patch" \
 		"config $chash" "harness $hver" "mode $mode" \
-		"bench $(bench_at "$i")" |
+		"bench $(bench_at "$i")" "rdma-core $(rdma_core_at "$i") $groot" |
 		sha256sum | cut -c1-24
 }
 
@@ -508,7 +533,8 @@ for i in $(seq "$first" "$last"); do
 	# The benchmarks (hmm huge page mode, RDMA ODP over hugetlb) run in the
 	# guest of the last step only.
 	HMMCI_BENCH=$(bench_at "$i")
-	export HMMCI_BENCH
+	HMMCI_RDMA_CORE=$(rdma_core_at "$i")
+	export HMMCI_BENCH HMMCI_RDMA_CORE
 
 	targets=()
 	if [ $quick -eq 1 ]; then

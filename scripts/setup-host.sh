@@ -27,6 +27,8 @@ pkgs=(
 	libibverbs-dev ibverbs-providers rdma-core iproute2
 	# rdma-core's own tests (pyverbs), run in the guest from the host's root
 	python3-pyverbs
+	# the newest rdma-core in a Debian unstable root (fetch-guestroot.sh)
+	debootstrap
 )
 
 mkdir -p "$HMMCI_CACHE"

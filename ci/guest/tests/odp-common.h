@@ -27,6 +27,10 @@
 #define TIMEOUT_MS	5000
 
 #define ODP_FN static __attribute__((unused))
+/* More qp_access_flags for the QPs of a test (e.g. FLUSH), or 0. */
+#ifndef ODP_QP_ACCESS_MORE
+#define ODP_QP_ACCESS_MORE	0
+#endif
 
 /* The device and the loopback QP pair. */
 static struct {
@@ -151,7 +155,8 @@ ODP_FN int connect_pair(struct ibv_qp **qp, struct ibv_cq **cq)
 		a.qp_access_flags = IBV_ACCESS_LOCAL_WRITE |
 				    IBV_ACCESS_REMOTE_WRITE |
 				    IBV_ACCESS_REMOTE_READ |
-				    IBV_ACCESS_REMOTE_ATOMIC;
+				    IBV_ACCESS_REMOTE_ATOMIC |
+				    ODP_QP_ACCESS_MORE;
 		if (modify(qp[i], &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
 			   IBV_QP_PORT | IBV_QP_ACCESS_FLAGS, "INIT"))
 			return -1;

@@ -61,8 +61,13 @@
  *                              SKIP with the errno when the QP cannot have it
  * 12. odp_huge_1g_atomic_cas_fadd  as 10, at 17 places of one 1 GiB page
  * 13. odp_huge_1g_atomic_write  as 11, in that 1 GiB page
- * 14. odp_huge_2m_flush        FLUSH (ibv_wr_flush) of ranges in several
- *                              huge pages; libibverbs 44 has no FLUSH verb,
+ * 14. odp_huge_2m_flush        FLUSH (ibv_wr_flush, global and persistent)
+ *                              of ranges in and across the huge pages of
+ *                              an 8 x 2 MiB MR, of the MR, over a huge page
+ *                              dropped while registered, and past the end
+ *                              (a remote access error); no byte changed.
+ *                              Built with -DHAVE_IBV_WR_FLUSH (rdma-core 45
+ *                              or newer); libibverbs 44 has no FLUSH verb,
  *                              so it SKIPs there, with what the provider
  *                              says to a QP asking for it
  * 15. odp_huge_2m_iova_inside_mr  an 8 x 2 MiB MR registered with
@@ -154,7 +159,8 @@
  *
  * Build:  gcc -O2 -Wall -Wextra -o odp-huge-test odp-huge-test.c -libverbs
  * Usage:  odp-huge-test [-d ibdev] [-g gid_index] [-t seconds of test 9] [-H]
- *                       [-U]
+ *                       [-U] [-T name,...]
+ * -T runs only the named tests (numbered 1..n in the TAP output).
  * Test 22 runs for ODP_STRESS_SECONDS (environment, 1-3600, default 8).
  * -H registers without IBV_ACCESS_HUGETLB (plain ODP over the same hugetlb
  * memory): a check of the test itself on a kernel whose rxe refuses it.
@@ -164,6 +170,12 @@
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <infiniband/verbs.h>
+#ifdef HAVE_IBV_WR_FLUSH
+/* The responder's QP must allow what the FLUSHes of test 14 ask for. */
+#define ODP_QP_ACCESS_MORE	(IBV_ACCESS_FLUSH_GLOBAL | \
+				 IBV_ACCESS_FLUSH_PERSISTENT)
+#endif
 #include "odp-common.h"
 
 #ifndef MAP_HUGE_SHIFT
@@ -1418,8 +1430,150 @@ static int test_atomic_write(struct region *r)
 	return bad ? 1 : 0;
 }
 
+#ifdef HAVE_IBV_WR_FLUSH
+static int flush_err = EOPNOTSUPP;	/* why the QPs have no FLUSH, or 0 */
+
 /*
- * Test 14: FLUSH needs ibv_wr_flush(), which libibverbs 44 does not have.
+ * One FLUSH from qp[0] of [off, off + len) of the MR (level
+ * IBV_FLUSH_RANGE; IBV_FLUSH_MR ignores off and len): its completion
+ * status in *st. 0, 1 on an error completion, -1 otherwise.
+ */
+static int do_flush(struct region *r, uint8_t type, uint8_t level,
+		    size_t off, size_t len, enum ibv_wc_status *st)
+{
+	struct ibv_qp_ex *x = rc.qpx[0];
+	int ret;
+
+	ibv_wr_start(x);
+	x->wr_id = 4;
+	x->wr_flags = IBV_SEND_SIGNALED;
+	ibv_wr_flush(x, r->mr->rkey, r->iova + off, len, type, level);
+	ret = ibv_wr_complete(x);
+	if (ret) {
+		printf("# FLUSH: ibv_wr_complete: %s\n", strerror(ret));
+		return -1;
+	}
+	return wait_wc_status(rc.cq[0], IBV_WC_FLUSH, 0, st);
+}
+
+/*
+ * Test 14: FLUSH (global and persistent) of ranges in an 8 x 2 MiB
+ * IBV_ACCESS_HUGETLB ODP MR: inside one 4 KiB subpage, across a huge page
+ * boundary, a whole huge page, three huge pages, the last byte, the MR
+ * (IBV_FLUSH_MR), and over a huge page dropped by MADV_DONTNEED while
+ * registered (the flush faults it in again). Each must complete with
+ * success and change no byte of the MR. A range past the end of the MR
+ * must complete with a remote access error.
+ */
+static int test_flush(void)
+{
+	static const struct {
+		size_t off, len;	/* in units of 1 byte, from the MR */
+		uint8_t type, level;
+		const char *what;
+	} f[] = {
+		{ SZ_2M + 0x1008, 64, IBV_FLUSH_GLOBAL, IBV_FLUSH_RANGE,
+		  "64 bytes in a subpage" },
+		{ 2 * SZ_2M - 0x800, 0x1000, IBV_FLUSH_PERSISTENT,
+		  IBV_FLUSH_RANGE, "across a huge page boundary" },
+		{ 3 * SZ_2M, SZ_2M, IBV_FLUSH_PERSISTENT, IBV_FLUSH_RANGE,
+		  "a whole huge page" },
+		{ 4 * SZ_2M + 0x3000, 3 * SZ_2M - 0x5000,
+		  IBV_FLUSH_GLOBAL | IBV_FLUSH_PERSISTENT, IBV_FLUSH_RANGE,
+		  "three huge pages" },
+		{ 8 * SZ_2M - 1, 1, IBV_FLUSH_PERSISTENT, IBV_FLUSH_RANGE,
+		  "the last byte" },
+		{ 0, 0, IBV_FLUSH_PERSISTENT, IBV_FLUSH_MR, "the MR" },
+	};
+	const unsigned int drop = 5;
+	enum ibv_wc_status st;
+	struct region r;
+	unsigned int i;
+	int ret, bad = 0;
+	size_t j;
+
+	if (!(odp_caps & ODP_SUPPORT_FLUSH)) {
+		snprintf(reason, sizeof(reason),
+			 "rc_odp_caps 0x%x lack FLUSH (1 << 6)", odp_caps);
+		return 2;
+	}
+	if (flush_err) {
+		snprintf(reason, sizeof(reason),
+			 "ibv_create_qp_ex(IBV_QP_EX_WITH_FLUSH): %s",
+			 strerror(flush_err));
+		return 2;
+	}
+	ret = region_init_access(&r, SZ_2M, 8, ODP_HUGE_ACCESS |
+				 IBV_ACCESS_FLUSH_GLOBAL |
+				 IBV_ACCESS_FLUSH_PERSISTENT);
+	if (ret) {
+		region_fini(&r);
+		return ret;
+	}
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		ret = do_flush(&r, f[i].type, f[i].level, f[i].off, f[i].len,
+			       &st);
+		printf("# FLUSH %s (MR+0x%zx, %zu bytes, type %u, level %u): %s\n",
+		       f[i].what, f[i].off, f[i].len, f[i].type, f[i].level,
+		       ibv_wc_status_str(st));
+		if (ret) {
+			bad++;
+			if (ret < 0 || reconnect())
+				goto out;
+		}
+	}
+	/* A dropped huge page: the FLUSH faults it in, as a zeroed page. */
+	if (madvise(r.buf + drop * SZ_2M, SZ_2M, MADV_DONTNEED)) {
+		printf("# madvise(MADV_DONTNEED): %s\n", strerror(errno));
+		bad++;
+		goto out;
+	}
+	ret = do_flush(&r, IBV_FLUSH_PERSISTENT, IBV_FLUSH_RANGE,
+		       drop * SZ_2M + 0x2000, SZ_2M - 0x4000, &st);
+	printf("# FLUSH over huge page %u after MADV_DONTNEED: %s\n", drop,
+	       ibv_wc_status_str(st));
+	if (ret) {
+		bad++;
+		if (ret < 0 || reconnect())
+			goto out;
+	}
+	for (j = 0; j < SZ_2M; j++) {
+		if (r.buf[drop * SZ_2M + j]) {
+			printf("# huge page %u after MADV_DONTNEED: byte 0x%zx is 0x%02x, not 0\n",
+			       drop, j, r.buf[drop * SZ_2M + j]);
+			bad++;
+			break;
+		}
+	}
+	fill_page_gen(&r, drop, r.tag[drop], r.gen[drop]);
+	/* Past the end: 8 bytes in the MR, 8 after it. */
+	rc.quiet = true;
+	ret = do_flush(&r, IBV_FLUSH_GLOBAL, IBV_FLUSH_RANGE, 8 * SZ_2M - 8,
+		       16, &st);
+	rc.quiet = false;
+	printf("# FLUSH of 16 bytes from MR+0x%lx (8 past the end): %s\n",
+	       8 * SZ_2M - 8, ibv_wc_status_str(st));
+	if (ret < 0 || !ret || st != IBV_WC_REM_ACCESS_ERR) {
+		printf("#   expected %s\n",
+		       ibv_wc_status_str(IBV_WC_REM_ACCESS_ERR));
+		bad++;
+	}
+	if (ret > 0 && reconnect()) {
+		bad++;
+		goto out;
+	}
+	bad += verify_mr(&r, "after the FLUSHes");
+out:
+	region_fini(&r);
+	if (bad)
+		snprintf(reason, sizeof(reason),
+			 "FLUSHes that failed, or changed the MR");
+	return bad ? 1 : 0;
+}
+#else
+/*
+ * Test 14: FLUSH needs ibv_wr_flush(), which libibverbs 44 does not have
+ * (built with -DHAVE_IBV_WR_FLUSH against rdma-core 45 or newer, it runs).
  * Ask the provider for a QP with it all the same, for the record.
  */
 static int test_flush(void)
@@ -1453,6 +1607,7 @@ static int test_flush(void)
 		 "the provider takes IBV_QP_EX_WITH_FLUSH (1 << 11), but this libibverbs has no ibv_wr_flush() to post one");
 	return 2;
 }
+#endif
 
 /*
  * Tests 15-19: MRs registered at an iova other than their address. The
@@ -2966,6 +3121,16 @@ static const char *create_qps(void)
 {
 	const char *why;
 
+#ifdef HAVE_IBV_WR_FLUSH
+	why = rc_create_qps_ex(QP_OPS | IBV_QP_EX_WITH_ATOMIC_WRITE |
+			       IBV_QP_EX_WITH_FLUSH);
+	if (!why) {
+		flush_err = 0;
+		return NULL;
+	}
+	flush_err = errno ? errno : EOPNOTSUPP;
+	printf("# QPs with FLUSH: %s: %s\n", why, strerror(flush_err));
+#endif
 	why = rc_create_qps_ex(QP_OPS | IBV_QP_EX_WITH_ATOMIC_WRITE);
 	if (!why)
 		return NULL;
@@ -2980,16 +3145,30 @@ static const char *create_qps(void)
 	return rc_create_qps();
 }
 
+/* Whether name is one of the comma-separated list (-T). */
+static bool selected(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+	const char *p;
+
+	for (p = list; (p = strstr(p, name)); p += len)
+		if ((p == list || p[-1] == ',') &&
+		    (p[len] == ',' || !p[len]))
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	int pass = 0, fail = 0, skip = 0, forced_gid = -1, opt, t, ret;
-	const char *dev = NULL, *why;
+	int nsel = NTESTS, n = 0;
+	const char *dev = NULL, *why, *only = NULL;
 	struct timespec t0, t1;
 	uint32_t rc_caps = 0;
 	bool setup_skip;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "d:g:t:HUh")) != -1) {
+	while ((opt = getopt(argc, argv, "d:g:t:T:HUh")) != -1) {
 		switch (opt) {
 		case 'd':
 			dev = optarg;
@@ -3006,14 +3185,25 @@ int main(int argc, char **argv)
 		case 'U':
 			unsafe = true;
 			break;
+		case 'T':
+			only = optarg;
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-d ibdev] [-g gid_index] [-t seconds] [-H] [-U]\n",
+			fprintf(stderr, "usage: %s [-d ibdev] [-g gid_index] [-t seconds] [-H] [-U] [-T name,...]\n",
 				argv[0]);
 			return 2;
 		}
 	}
 
-	printf("TAP version 13\n1..%d\n", NTESTS);
+	if (only) {
+		for (t = 0, nsel = 0; t < NTESTS; t++)
+			nsel += selected(only, names[t]);
+		if (!nsel) {
+			fprintf(stderr, "-T %s: no such test\n", only);
+			return 2;
+		}
+	}
+	printf("TAP version 13\n1..%d\n", nsel);
 	if (!(odp_huge_access & IBV_ACCESS_HUGETLB))
 		printf("# -H: ODP MRs registered WITHOUT IBV_ACCESS_HUGETLB\n");
 	why = rc_open(dev, forced_gid, &setup_skip, &rc_caps);
@@ -3046,13 +3236,16 @@ int main(int argc, char **argv)
 		printf("# setup failed: %s\n", why);
 
 	for (t = 0; t < NTESTS; t++) {
+		if (only && !selected(only, names[t]))
+			continue;
+		n++;
 		if (why) {
 			if (setup_skip) {
-				printf("ok %d %s # SKIP %s\n", t + 1, names[t],
+				printf("ok %d %s # SKIP %s\n", n, names[t],
 				       why);
 				skip++;
 			} else {
-				printf("not ok %d %s\n", t + 1, names[t]);
+				printf("not ok %d %s\n", n, names[t]);
 				fail++;
 			}
 			continue;
@@ -3064,13 +3257,13 @@ int main(int argc, char **argv)
 		printf("# %s: %.1f s\n", names[t], (t1.tv_sec - t0.tv_sec) +
 		       (t1.tv_nsec - t0.tv_nsec) / 1e9);
 		if (ret == 2) {
-			printf("ok %d %s # SKIP %s\n", t + 1, names[t], reason);
+			printf("ok %d %s # SKIP %s\n", n, names[t], reason);
 			skip++;
 		} else if (ret) {
-			printf("# %s\nnot ok %d %s\n", reason, t + 1, names[t]);
+			printf("# %s\nnot ok %d %s\n", reason, n, names[t]);
 			fail++;
 		} else {
-			printf("ok %d %s\n", t + 1, names[t]);
+			printf("ok %d %s\n", n, names[t]);
 			pass++;
 		}
 	}
@@ -3080,5 +3273,5 @@ int main(int argc, char **argv)
 	/* Resources are released by process exit. */
 	if (fail)
 		return 1;
-	return skip == NTESTS ? 4 : 0;
+	return skip == nsel ? 4 : 0;
 }

@@ -22,21 +22,30 @@ cache_lock
 pins=$HMMCI_TOP/ci/guest/unstable-root.txt
 mapfile -t pkgs < <(awk '!/^#/ && NF { print $1 }' "$pins")
 [ ${#pkgs[@]} -gt 0 ] || die guestroot "$pins" "cat $pins" "no package listed"
-# The root is reused while the list is the same: its record, written last
-# (an interrupted make leaves none), holds the list's hash and what the
-# root has.
-key=$(sha256sum <"$pins" | cut -d' ' -f1)
+# The root is reused while the list and this script are the same: its
+# record, written last (an interrupted make leaves none), holds their hash,
+# the listed packages' versions and then every package of the root (whose
+# hash is part of each step's key in run-series.sh).
+key=$(cat "$pins" "$0" | sha256sum | cut -d' ' -f1)
 rec=$HMMCI_GUESTROOT/.hmmci-root
 if [ $force -eq 0 ] && [ -f "$rec" ] && [ "$(head -n1 "$rec")" = "$key" ]; then
-	log "guestroot: $HMMCI_GUESTROOT: $(tail -n +2 "$rec" | tr '\n' ' ')"
+	log "guestroot: $HMMCI_GUESTROOT: $(sed -n '2,/^$/p' "$rec" | tr '\n' ' ')"
 	exit 0
 fi
 need_cmd debootstrap chroot
 [ "$(id -u)" -eq 0 ] ||
 	die guestroot "$HMMCI_GUESTROOT" "sudo $0" "debootstrap needs root"
 
+# Made beside the old root, which stays until the new one is complete
+# (its record goes first: a half-removed root is never trusted). A
+# debootstrap killed midway may leave its mounts in the new root.
 tmp=$HMMCI_GUESTROOT.tmp
-rm -rf "$tmp" "$HMMCI_GUESTROOT"
+old=$HMMCI_GUESTROOT.old
+rm -f "$rec"
+for d in "$tmp" "$old"; do
+	grep -F " $d/" /proc/mounts | awk '{ print $2 }' | sort -r | xargs -r umount -l
+	rm -rf --one-file-system "$d"
+done
 mkdir -p "$(dirname "$tmp")"
 mirror=$(debian_mirror)
 incl=$(IFS=,; echo "${pkgs[*]}")
@@ -56,6 +65,13 @@ if [ "$have" != "$want" ]; then
 	##################################################################
 	NOTICE
 fi
-{ echo "$key"; echo "$have"; } >"$tmp/.hmmci-root"
+{
+	echo "$key"
+	echo "$have"
+	echo
+	chroot "$tmp" dpkg-query -W -f='${Package} ${Version}\n'
+} >"$tmp/.hmmci-root"
+[ ! -e "$HMMCI_GUESTROOT" ] || mv "$HMMCI_GUESTROOT" "$old"
 mv "$tmp" "$HMMCI_GUESTROOT"
+rm -rf --one-file-system "$old"
 log "guestroot: $HMMCI_GUESTROOT: $(echo "$have" | tr '\n' ' ')"

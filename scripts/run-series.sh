@@ -300,16 +300,17 @@ bench_at() { # I: 1 when the guest of step I runs the benchmarks
 
 # rdma_core_at I: how much of rdma-core's tests the guest of step I runs
 # (build-initramfs.sh). all: both rdma-core versions' whole suites, at the
-# base and the last step, which scripts/compare-rdma-core.sh compares.
+# base and the last step, which scripts/checks/regressions.sh compares.
 # odp: both versions' ODP tests and the FLUSH and ATOMIC WRITE tests built
-# against the newest, at a step whose patch touches the RDMA core, rxe or
-# include/rdma. host-odp: the host's ODP tests, at the other steps. The
+# against the newest, at a step whose patch touches the RDMA core, rxe,
+# the RDMA headers or hmm_range_fault() (mm/hmm.c, linux/hmm.h), which
+# ODP calls. host-odp: the host's ODP tests, at the other steps. The
 # whole suites cost about 2 minutes a boot under TCG (measured), too much
 # for every step on a cold run.
 rdma_core_at() {
 	if [ "$1" -eq 0 ] || [ "$1" -eq ${#patches[@]} ]; then
 		echo all
-	elif grep -qE '^\+\+\+ b/(drivers/infiniband/(core|sw/rxe)|include/rdma)/' "${patches[$(($1 - 1))]}"; then
+	elif grep -qE '^\+\+\+ b/(drivers/infiniband/(core|sw/rxe)/|include/(rdma|uapi/rdma)/|mm/hmm\.c|include/linux/hmm\.h)' "${patches[$(($1 - 1))]}"; then
 		echo odp
 	else
 		echo host-odp

@@ -40,8 +40,30 @@ for line in sys.stdin.read().splitlines():
 if pending:
     tests.append((pending, 'ERROR', None))
     notes.append(pending + ': no result (crash?)')
+# unittest's own count ("Ran N tests") and verdict ("FAILED (failures=a,
+# errors=b, ...)"): tests that left no line above (a crash between two
+# tests, an error in setUpClass or setUpModule) must not go unseen.
+ran = failed = None
+for line in notes:
+    m = re.match(r'^Ran (\d+) tests? in ', line)
+    if m:
+        ran = int(m.group(1))
+    m = re.match(r'^FAILED \((.*)\)$', line)
+    if m:
+        failed = sum(int(v) for k, v in re.findall(r'(\w+)=(\d+)', m.group(1))
+                     if k in ('failures', 'errors', 'unexpected_successes'))
+bad = [st for name, st, why in tests
+       if not st.startswith('skipped') and st not in ('ok', 'expected failure')]
+counted = None
+if ran is None:
+    counted = 'no "Ran N tests" line from unittest'
+elif ran != len(tests):
+    counted = 'unittest ran %d tests, %d have a result line' % (ran, len(tests))
+elif (failed or 0) != len(bad):
+    counted = 'unittest counts %d failures and errors, %d have a result line' % (
+        failed or 0, len(bad))
 print('TAP version 13')
-print('1..%d' % max(len(tests), 1))
+print('1..%d' % (max(len(tests), 1) + (1 if counted and tests else 0)))
 n = {'pass': 0, 'fail': 0, 'skip': 0}
 for i, (name, st, why) in enumerate(tests, 1):
     if name in excluded:
@@ -63,8 +85,10 @@ for i, (name, st, why) in enumerate(tests, 1):
         print('# %s: %s' % (name, st))
         print('not ok %d %s' % (i, name))
         n['fail'] += 1
-if not tests:
-    print('not ok 1 rdma_core_run_tests')
+if not tests or counted:
+    if counted:
+        print('# ' + counted)
+    print('not ok %d rdma_core_run_tests' % (len(tests) + 1 if tests else 1))
     n['fail'] += 1
 for line in notes:
     print('# ' + line if line else '#')

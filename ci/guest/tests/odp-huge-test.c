@@ -1461,9 +1461,10 @@ static int do_flush(struct region *r, uint8_t type, uint8_t level,
  * IBV_ACCESS_HUGETLB ODP MR: inside one 4 KiB subpage, across a huge page
  * boundary, a whole huge page, three huge pages, the last byte, the MR
  * (IBV_FLUSH_MR), and over a huge page dropped by MADV_DONTNEED while
- * registered (the flush faults it in again). Each must complete with
- * success and change no byte of the MR. A range past the end of the MR
- * must complete with a remote access error.
+ * registered (the flush faults it in again: resident before the CPU
+ * touches it, zeroed, and what the CPU then writes is what an RDMA READ
+ * gets). Each must complete with success and change no byte of the MR. A
+ * range past the end of the MR must complete with a remote access error.
  */
 static int test_flush(void)
 {
@@ -1486,7 +1487,8 @@ static int test_flush(void)
 		{ 0, 0, IBV_FLUSH_PERSISTENT, IBV_FLUSH_MR, "the MR" },
 	};
 	const unsigned int drop = 5;
-	enum ibv_wc_status st;
+	enum ibv_wc_status st = IBV_WC_GENERAL_ERR;
+	unsigned char vec[SZ_2M / 4096];
 	struct region r;
 	unsigned int i;
 	int ret, bad = 0;
@@ -1537,6 +1539,15 @@ static int test_flush(void)
 		if (ret < 0 || reconnect())
 			goto out;
 	}
+	/* In memory again before any CPU access: the FLUSH faulted it in. */
+	if (mincore(r.buf + drop * SZ_2M, SZ_2M, vec)) {
+		printf("# mincore: %s\n", strerror(errno));
+		bad++;
+	} else if (!(vec[0] & 1)) {
+		printf("# huge page %u is not resident after the FLUSH over it\n",
+		       drop);
+		bad++;
+	}
 	for (j = 0; j < SZ_2M; j++) {
 		if (r.buf[drop * SZ_2M + j]) {
 			printf("# huge page %u after MADV_DONTNEED: byte 0x%zx is 0x%02x, not 0\n",
@@ -1546,6 +1557,13 @@ static int test_flush(void)
 		}
 	}
 	fill_page_gen(&r, drop, r.tag[drop], r.gen[drop]);
+	/* What the device reads there now is what the CPU wrote. */
+	ret = do_read(&r, drop * SZ_2M + 0x1ff8, 0x2010);
+	if (ret || check_read(&r, drop * SZ_2M + 0x1ff8, 0x2010)) {
+		bad++;
+		if (ret && reconnect())
+			goto out;
+	}
 	/* Past the end: 8 bytes in the MR, 8 after it. */
 	rc.quiet = true;
 	ret = do_flush(&r, IBV_FLUSH_GLOBAL, IBV_FLUSH_RANGE, 8 * SZ_2M - 8,
@@ -3158,6 +3176,46 @@ static bool selected(const char *list, const char *name)
 	return false;
 }
 
+/*
+ * -T: every name must be a test, and a test that works on what an earlier
+ * one left (the READs on the WRITEs' region, the iova cases on the probe's
+ * verdict) needs that one selected as well. The number selected in *n.
+ */
+static int check_selection(const char *list, int *n)
+{
+	static const int needs[][2] = {
+		{ T_2M_R, T_2M_W }, { T_1G_R, T_1G_W }, { T_IOVA_W, T_IOVA_IN },
+		{ T_IOVA_R, T_IOVA_IN }, { T_IOVA_ZERO, T_IOVA_IN },
+		{ T_IOVA_CAS, T_IOVA_IN },
+	};
+	const char *p, *e;
+	unsigned int i;
+	int t;
+
+	for (p = list; *p; p = *e ? e + 1 : e) {
+		e = strchrnul(p, ',');
+		for (t = 0; t < NTESTS; t++)
+			if (strlen(names[t]) == (size_t)(e - p) &&
+			    !strncmp(names[t], p, e - p))
+				break;
+		if (t == NTESTS) {
+			fprintf(stderr, "-T: no test %.*s\n", (int)(e - p), p);
+			return 1;
+		}
+	}
+	for (i = 0; i < sizeof(needs) / sizeof(needs[0]); i++) {
+		if (selected(list, names[needs[i][0]]) &&
+		    !selected(list, names[needs[i][1]])) {
+			fprintf(stderr, "-T: %s needs %s\n", names[needs[i][0]],
+				names[needs[i][1]]);
+			return 1;
+		}
+	}
+	for (t = 0, *n = 0; t < NTESTS; t++)
+		*n += selected(list, names[t]);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int pass = 0, fail = 0, skip = 0, forced_gid = -1, opt, t, ret;
@@ -3195,14 +3253,8 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (only) {
-		for (t = 0, nsel = 0; t < NTESTS; t++)
-			nsel += selected(only, names[t]);
-		if (!nsel) {
-			fprintf(stderr, "-T %s: no such test\n", only);
-			return 2;
-		}
-	}
+	if (only && check_selection(only, &nsel))
+		return 2;
 	printf("TAP version 13\n1..%d\n", nsel);
 	if (!(odp_huge_access & IBV_ACCESS_HUGETLB))
 		printf("# -H: ODP MRs registered WITHOUT IBV_ACCESS_HUGETLB\n");

@@ -43,7 +43,7 @@ tmp=$HMMCI_GUESTROOT.tmp
 old=$HMMCI_GUESTROOT.old
 rm -f "$rec"
 for d in "$tmp" "$old"; do
-	grep -F " $d/" /proc/mounts | awk '{ print $2 }' | sort -r | xargs -r umount -l
+	awk -v d="$d/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r | xargs -r umount -l
 	rm -rf --one-file-system "$d"
 done
 mkdir -p "$(dirname "$tmp")"

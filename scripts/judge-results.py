@@ -115,6 +115,7 @@ def main():
 
     # KUnit
     k = new_results()
+    nojson = None
     klog = open(a.kunit_log).read() if os.path.exists(a.kunit_log) else ''
     if 'Could not find any KTAP output' in klog:
         kunit = 'SKIP no KUnit suite is built in at this step'
@@ -123,7 +124,9 @@ def main():
             tree = json.load(open(a.kunit_json))
         except (OSError, ValueError) as e:
             tree = None
-            kunit = f'FAIL kunit.py produced no JSON ({e})'
+            kunit = nojson = f'FAIL kunit.py produced no JSON ({e})'
+            k['fail'] += 1
+            k['failures'].append(f'kunit: kunit.py produced no JSON ({e})')
         if tree is not None and not tree.get('sub_groups') and \
                 not tree.get('test_cases'):
             kunit = 'SKIP no KUnit suite is built in at this step'
@@ -158,6 +161,9 @@ def main():
         tap = open(os.path.join(a.suites, f), errors='replace').read()
         if '# Totals:' not in tap:
             bad.append(f'{suite}(no totals: {status.get(suite, "did not finish")})')
+        # The plan: a suite that stopped early must not pass on the
+        # results it printed before.
+        plan = re.search(r'^1\.\.(\d+)', tap, re.M)
         ran = 0
         # "ok N name", optionally "# SKIP reason" or any other "# comment"
         # (a failure's reason): a comment must never hide a result.
@@ -173,9 +179,20 @@ def main():
         if ran == 0 and re.search(r'^1\.\.0 # SKIP', tap, re.M):
             s['skip'] += 1
             s['skips'].append(f'{suite}: {tap.split("# SKIP", 1)[1].splitlines()[0].strip()}')
+        if plan and int(plan.group(1)) != ran:
+            bad.append(f'{suite}(plan 1..{plan.group(1)}, {ran} results)')
         st = status.get(suite, '')
+        sig = re.match(r'fail\(rc=(\d+)\)', st)
         if st not in ('pass', 'skip') and not st.startswith('fail'):
             bad.append(f'{suite}({st or "did not finish"})')
+        elif sig and int(sig.group(1)) > 128:
+            # A failing test exits 1; above 128 the suite was killed by a
+            # signal, whatever it printed before.
+            bad.append(f'{suite}(killed by signal {int(sig.group(1)) - 128})')
+    # A suite that ran (the guest's init wrote its status) but left no log.
+    for suite, st in sorted(status.items()):
+        if suite not in ('boot', 'done') and f'{suite}.log' not in logs:
+            bad.append(f'{suite}(no {suite}.log: {st})')
     # An expected failure that did not run at all is a failure too: the
     # proof that the bug exists (or is fixed) is missing.
     ksuites = {n.split('.', 1)[0] for s_, n in seen if s_ == 'kunit'}
@@ -187,7 +204,9 @@ def main():
             r['fail'] += 1
             r['failures'].append(f'{suite}: {name}: listed in expected-failures'
                                  ' or a mutant\'s Breaks: but did not run')
-    if kunit.startswith(('PASS', 'FAIL')) or k['fail']:
+    if nojson:
+        kunit = nojson
+    elif kunit.startswith(('PASS', 'FAIL')) or k['fail']:
         kunit = cell(k)
     if not logs:
         kself = 'FAIL no suite ran'

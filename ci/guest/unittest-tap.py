@@ -50,8 +50,11 @@ for line in notes:
         ran = int(m.group(1))
     m = re.match(r'^FAILED \((.*)\)$', line)
     if m:
-        failed = sum(int(v) for k, v in re.findall(r'(\w+)=(\d+)', m.group(1))
-                     if k in ('failures', 'errors', 'unexpected_successes'))
+        # "failures=1, errors=2, expected failures=3, unexpected
+        # successes=4": keys of more than one word.
+        failed = sum(int(v) for k, v in
+                     (f.strip().rsplit('=', 1) for f in m.group(1).split(','))
+                     if k in ('failures', 'errors', 'unexpected successes'))
 bad = [st for name, st, why in tests
        if not st.startswith('skipped') and st not in ('ok', 'expected failure')]
 counted = None

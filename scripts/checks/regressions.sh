@@ -24,6 +24,7 @@ done
 tap() {
 	local f
 	for f in "$1"/*.log; do
+		[ -f "$f" ] || continue
 		awk -v s="$(basename "$f" .log)" '
 			/^(not )?ok [0-9]+ / {
 				st = ($1 == "not") ? "fail" : "pass"
@@ -37,6 +38,14 @@ join -a1 -a2 -e none -o 0,1.2,2.2 \
 	<(tap "$base" | awk '{ print $1 "|" $2, $3 }' | sort -k1,1) \
 	<(tap "$last" | awk '{ print $1 "|" $2, $3 }' | sort -k1,1) >"$table.tsv"
 bad=()
+# A suite the guest ran (its status line) must have left its log: lost
+# results are not "nothing regressed".
+for d in "$base" "$last"; do
+	while IFS=: read -r s _; do
+		case $s in boot | done | '') continue ;; esac
+		[ -f "$d/$s.log" ] || bad+=("$s: ran, but $d/$s.log is missing")
+	done <"$d/status"
+done
 while read -r key b l; do
 	[ "$b" = pass ] && [ "$l" != pass ] && bad+=("${key/|/ } ($b at the base, $l at the last step)")
 done <"$table.tsv"

@@ -54,6 +54,9 @@ awk 'FNR == 1 { f++ } { name[f, FNR] = $1; t[f, FNR] = $2; n[f] = FNR }
 echo
 for r in cold warm; do
 	echo "$r, per step (build s | boot s and accelerator):"
-	awk -F'|' 'NR > 2 { printf "  step %s: build %s, boot %s\n", $2, $5, $11 }' "$out/$r.table.md"
+	# The columns by their titles (ci/step-checks.txt).
+	awk -F'|' 'NR == 1 { for (i = 1; i <= NF; i++) { t = $i; gsub(/^ +| +$/, "", t); col[t] = i } }
+		NR > 2 { printf "  step %s: build %s, boot %s\n", $col["step"], $col["build s"], $col["boot"] }' \
+		"$out/$r.table.md"
 done
 [ $keep -eq 1 ] || rm -rf "$cold"

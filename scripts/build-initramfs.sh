@@ -30,18 +30,15 @@ if [ -n "${HMMCI_SUITES:-}" ]; then
 fi
 # HMMCI_RDMA_CORE (run-series.sh's rdma_core_at): all (the default) runs
 # the whole rdma-core suites of both versions; odp only their ODP tests;
-# host-odp only the host's ODP tests, without the suites of the newest
-# rdma-core.
+# host-odp only the host's ODP tests, without the suites that run in the
+# newest rdma-core's root (a "# hmmci-needs: guestroot" line in the suite).
 rdma_core=${HMMCI_RDMA_CORE:-all}
 case $rdma_core in
 all | odp) ;;
 host-odp)
 	kept=()
 	for s in "${suites[@]}"; do
-		case ${s##*/} in
-		27-rdma-odp-huge-unstable | 35-rdma-core-unstable) ;;
-		*) kept+=("$s") ;;
-		esac
+		grep -qx '# hmmci-needs: guestroot' "$s" || kept+=("$s")
 	done
 	suites=("${kept[@]}")
 	;;
@@ -116,12 +113,22 @@ if printf '%s\n' "${suites[@]}" | grep -q '/27-rdma-odp-huge-unstable$'; then
 	mkdir -p "$inc"
 	ln -s "$HMMCI_GUESTROOT/usr/include/infiniband" "$inc/infiniband"
 	bin=$tst/odp-huge-test-unstable
-	cmd="gcc -O2 -Wall -Wextra -Werror -DHAVE_IBV_WR_FLUSH -I $inc -o $bin $HMMCI_TOP/ci/guest/tests/odp-huge-test.c -L $HMMCI_GUESTROOT/usr/lib/x86_64-linux-gnu -Wl,--allow-shlib-undefined -libverbs"
-	run_logged "$res/odp-huge-test-unstable-build.log" \
-		gcc -O2 -Wall -Wextra -Werror -DHAVE_IBV_WR_FLUSH -I "$inc" -o "$bin" \
-		"$HMMCI_TOP/ci/guest/tests/odp-huge-test.c" \
-		-L "$HMMCI_GUESTROOT/usr/lib/x86_64-linux-gnu" -Wl,--allow-shlib-undefined -libverbs ||
-		die initramfs ci/guest/tests/odp-huge-test.c "$cmd" "guest test build failed"
+	ucc=(gcc -O2 -Wall -Wextra -Werror -DHAVE_IBV_WR_FLUSH -I "$inc" -o "$bin"
+		"$HMMCI_TOP/ci/guest/tests/odp-huge-test.c"
+		-L "$HMMCI_GUESTROOT/usr/lib/x86_64-linux-gnu" -Wl,--allow-shlib-undefined -libverbs)
+	# It depends on its sources, the root and the command, not on the
+	# step's tree: built once for all the steps that run it.
+	ukey=$(cat "$HMMCI_TOP"/ci/guest/tests/{odp-huge-test.c,odp-common.h} \
+		"$HMMCI_GUESTROOT/.hmmci-root" <(printf '%s\n' "${ucc[@]}") | sha256sum | cut -c1-16)
+	if [ -x "$bin" ] && [ "$(cat "$bin.key" 2>/dev/null)" = "$ukey" ]; then
+		echo "reused $bin (key $ukey): built by: ${ucc[*]}" >"$res/odp-huge-test-unstable-build.log"
+		log "initramfs: odp-huge-test-unstable unchanged, reused"
+	else
+		rm -f "$bin" "$bin.key"
+		run_logged "$res/odp-huge-test-unstable-build.log" "${ucc[@]}" ||
+			die initramfs ci/guest/tests/odp-huge-test.c "${ucc[*]}" "guest test build failed"
+		echo "$ukey" >"$bin.key"
+	fi
 	hmmprogs+=("$bin")
 fi
 

@@ -102,7 +102,7 @@ else
 	sort -u "$db" "$res/warnings.txt" -o "$db"
 fi
 n=$(wc -l <"$res/new-warnings.txt")
-echo "PASS" >"$res/build"
+echo "PASS $(cat "$res/build_s")" >"$res/build"
 if [ "$n" -gt 0 ]; then
 	echo "FAIL $n new: $(head -n1 "$res/new-warnings.txt")" >"$res/warnings"
 	cat "$res/new-warnings.txt" >&2

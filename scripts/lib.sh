@@ -122,16 +122,51 @@ debian_mirror() {
 }
 
 # run_logged LOGFILE CMD...: print the command (so it can be replayed by
-# hand), run it with its output in LOGFILE, print elapsed time.
+# hand), run it with its output in LOGFILE, print elapsed time. A command
+# that runs longer than HMMCI_PROGRESS_S seconds (default 30; 0: never)
+# gets a progress line every as many seconds: the time so far, the lines
+# in its log and the last (for a build, the object it is at), so that a
+# cold base build (17 minutes) is not 17 minutes of silence.
 run_logged() {
-	local logfile=$1 t rc=0
+	local logfile=$1 t rc=0 every=${HMMCI_PROGRESS_S:-30} ticker=
 	shift
 	log "+ $* (log: $logfile)"
 	t=$(date +%s)
+	if [ "$every" -gt 0 ]; then
+		progress_ticker "$logfile" "$t" "$every" &
+		ticker=$!
+	fi
 	"$@" >"$logfile" 2>&1 || rc=$?
+	if [ -n "$ticker" ]; then
+		kill "$ticker" 2>/dev/null || true
+		wait "$ticker" 2>/dev/null || true
+	fi
 	log "  done in $(($(date +%s) - t))s, exit $rc"
 	return $rc
 }
+
+# progress_ticker LOGFILE T0 EVERY: run_logged's progress lines (to
+# HMMCI_PROGRESS_FD), until killed or the run is gone. It sleeps a second at a time (no sleep of its
+# outlives it by more) and does not hold the cache lock (cache_lock).
+progress_ticker() {
+	local logfile=$1 t0=$2 every=$3 n=0 last
+	[ -z "${hmmci_lock_fd:-}" ] || exec {hmmci_lock_fd}>&-
+	while kill -0 $$ 2>/dev/null; do
+		sleep 1
+		n=$((n + 1))
+		[ $((n % every)) -eq 0 ] || continue
+		last=$(tail -n1 "$logfile" 2>/dev/null | tr -s ' \t' ' ' | sed 's/^ //' | cut -c1-72 || true)
+		{ log "  ... $(($(date +%s) - t0))s, $(wc -l <"$logfile" 2>/dev/null || echo 0) lines in $(basename "$logfile")${last:+, last: $last}" 2>&"$HMMCI_PROGRESS_FD"; } 2>/dev/null || true
+	done
+}
+# HMMCI_PROGRESS_FD: where the progress lines go, the stderr of the first
+# script of a run (an fd its children inherit), so that they reach the
+# operator's terminal even from a script whose stderr goes to a step's
+# errors.txt.
+if [ -z "${HMMCI_PROGRESS_FD:-}" ]; then
+	exec {HMMCI_PROGRESS_FD}>&2
+	export HMMCI_PROGRESS_FD
+fi
 
 # The time budget of the test command: test.sh sets HMMCI_DEADLINE (epoch
 # seconds); without it there is none. budget_left: the seconds left.
@@ -312,6 +347,16 @@ series_patches() {
 	done <"$HMMCI_TOP/series"
 }
 
+# step_checks: the verdict files of the per-step checks, in table order;
+# step_check_titles: their column titles (ci/step-checks.txt).
+step_checks() {
+	sed -nE 's/^([a-z0-9_]+)[[:space:]]*\|.*/\1/p' "$HMMCI_TOP/ci/step-checks.txt"
+}
+step_check_titles() {
+	sed -nE 's/^[a-z0-9_]+[[:space:]]*\|[[:space:]]*([^|]*[^|[:space:]])[[:space:]]*\|.*/\1/p' \
+		"$HMMCI_TOP/ci/step-checks.txt"
+}
+
 # harness_version: a hash of the harness content that affects a step's
 # result files (scripts that build, boot and judge, the config fragments,
 # the guest suites and tests, the benchmark). Scripts that only report,
@@ -326,6 +371,7 @@ harness_version() {
 		! -name prove-tests.sh ! -name export-series.sh ! -name import-series.sh \
 		! -name b4-dry-run.sh ! -name cover-letter.txt ! -name proofs.txt \
 		! -name debug-check.sh ! -path 'ci/x86_64-debug/*' \
+		! -path 'ci/unit/*' ! -name unit-tests.sh \
 		-print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16
 }
 

@@ -8,21 +8,34 @@ set -euo pipefail
 
 [ $# -eq 1 ] || { echo "usage: $0 RESULTDIR" >&2; exit 2; }
 res=$1
-checks=(apply build warnings w1_gcc w1_clang checkpatch sparse boot kunit kselftest)
+mapfile -t checks < <(step_checks)
+mapfile -t titles < <(step_check_titles)
 pass=0 fail=0 skip=0
 notes=()
 
-cell() { # STEPDIR CHECK: short cell, and count it
-	local f=$1/$2 st rest
-	if [ ! -f "$f" ]; then
+# Each step's record (step-record.sh); a step dir without one (written by
+# an older harness) gets it now.
+declare -A rec
+load_record() { # STEPDIR: its record into rec[]
+	local line
+	[ -f "$1/record" ] || "$HMMCI_TOP/scripts/step-record.sh" "$1"
+	rec=()
+	while IFS= read -r line; do
+		rec[${line%%=*}]=${line#*=}
+	done <"$1/record"
+}
+
+cell() { # STEP CHECK: short cell of rec[CHECK], and count it
+	local st rest
+	if [ -z "${rec[$2]+set}" ]; then
 		echo "-"
 		return
 	fi
-	read -r st rest <"$f" || true
+	read -r st rest <<<"${rec[$2]}" || true
 	case $st in
 	PASS) pass=$((pass + 1)) ;;
-	FAIL) fail=$((fail + 1)); notes+=("step $(basename "$1") $2: FAILED ($rest)") ;;
-	SKIP) skip=$((skip + 1)); notes+=("step $(basename "$1") $2: SKIPPED ($rest)") ;;
+	FAIL) fail=$((fail + 1)); notes+=("step $1 $2: FAILED ($rest)") ;;
+	SKIP) skip=$((skip + 1)); notes+=("step $1 $2: SKIPPED ($rest)") ;;
 	esac
 	case $2 in
 	kunit | kselftest) [ "$st" = SKIP ] && echo "skip" || echo "$st ${rest%% failed:*}" ;;
@@ -33,17 +46,22 @@ cell() { # STEPDIR CHECK: short cell, and count it
 
 table=$res/table.md
 {
-	echo "| step | patch | apply | build s | new warnings | W=1 gcc | W=1 clang | checkpatch | sparse | boot | KUnit p/f/s | kselftest p/f/s |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+	printf '| step | patch |'
+	printf ' %s |' "${titles[@]}"
+	echo
+	printf '|---|---|'
+	printf -- '---|%.0s' "${titles[@]}"
+	echo
 	for d in "$res"/[0-9][0-9]; do
 		[ -d "$d" ] || continue
-		row="| $(basename "$d") | $(cut -c1-60 "$d/subject")"
+		load_record "$d"
+		row="| ${rec[step]} | $(cut -c1-60 <<<"${rec[subject]}")"
 		for c in "${checks[@]}"; do
-			v=$(cell "$d" "$c")
-			[ "$c" = build ] && v="$v $(cat "$d/build_s" 2>/dev/null || echo -)"
-			[ "$c" = build ] && [ -f "$d/reused" ] && v="$v (reused)"
-			[ "$c" = boot ] && [ -f "$d/boot_s" ] && v="$v $(cat "$d/boot_s")s $(cat "$d/accel")"
-			[ "$c" = boot ] && [ -f "$d/boot-reused" ] && v="$v (boot of step $(cat "$d/boot-reused"), same image)"
+			v=$(cell "${rec[step]}" "$c")
+			[ "$c" = build ] && v="$v ${rec[build_s]:--}"
+			[ "$c" = build ] && [ -n "${rec[reused]:-}" ] && v="$v (reused)"
+			[ "$c" = boot ] && [ -n "${rec[boot_s]:-}" ] && v="$v ${rec[boot_s]}s ${rec[accel]:-}"
+			[ "$c" = boot ] && [ -n "${rec[boot_reused]:-}" ] && v="$v (boot of step ${rec[boot_reused]}, same image)"
 			row+=" | $v"
 		done
 		echo "$row |"
@@ -53,7 +71,8 @@ table=$res/table.md
 pass=0 fail=0 skip=0 notes=()
 for d in "$res"/[0-9][0-9]; do
 	[ -d "$d" ] || continue
-	for c in "${checks[@]}"; do cell "$d" "$c" >/dev/null; done
+	load_record "$d"
+	for c in "${checks[@]}"; do cell "${rec[step]}" "$c" >/dev/null; done
 done
 mv "$table.tmp" "$table"
 {

@@ -331,9 +331,8 @@ key_of() { # I: the key of step I, or nothing when its tree is unknown
 		sha256sum | cut -c1-24
 }
 
-row_passed() { # STEPDIR: built, and no check failed
-	[ "$(cut -d' ' -f1 "$1/build" 2>/dev/null)" = PASS ] &&
-		! grep -qs '^FAIL' "$1"/{apply,build,warnings,w1_gcc,w1_clang,w1_sparse,checkpatch,boot,kunit,kselftest}
+row_passed() { # STEPDIR: built, and no check failed (its record)
+	grep -qx 'status=PASS' "$1/record" 2>/dev/null
 }
 
 store_row() { # STEPDIR KEY BASE(0|1): never fails the run
@@ -422,7 +421,11 @@ stop=0 last_boot=
 # W=1 results of the step before (build-w1.sh's object dirs), by compiler.
 declare -A w1_prev
 w1_step=
-for i in $(seq "$first" "$last"); do
+# run_step I: apply, build, check and boot step I into $d (and $p, the
+# patch); to_store: "KEY BASE" when the row is to be stored for reuse.
+# stop=1: the series cannot go on (the patch does not apply).
+run_step() {
+	local i=$1
 	d=$results/$(printf '%02d' "$i")
 	mkdir -p "$d"
 	key=$(key_of "$i")
@@ -430,14 +433,14 @@ for i in $(seq "$first" "$last"); do
 		log "== step 0: base $base"
 		if reuse_row "$d" "$key" 1; then
 			echo "(base) $base" >"$d/subject"
-			continue
+			return 0
 		fi
 		echo "(base) $base" >"$d/subject"
 		echo "PASS" >"$d/apply"
 		need=$(step_need base)
 		if ! in_budget "$need"; then
 			budget_skip "x86_64 step 00" "$need" "$d/build" "$d/boot"
-			continue
+			return 0
 		fi
 		if [ $quick -eq 1 ] && [ -f "$out/.hmmci-warnings-base" ] &&
 			[ "$(cat "$out/.hmmci-base-tree")" = "$("${wt[@]}" rev-parse HEAD^{tree})" ]; then
@@ -448,8 +451,8 @@ for i in $(seq "$first" "$last"); do
 		else
 			build_and_boot "$d" --base "$out" "$d" || true
 		fi
-		store_row "$d" "$key" 1
-		continue
+		to_store="$key 1"
+		return 0
 	fi
 	p=${patches[$((i - 1))]}
 	subj=$(patch_subject "$p")
@@ -460,7 +463,7 @@ for i in $(seq "$first" "$last"); do
 		[ -f "$rcache/$key/db/warnings" ] && "$HMMCI_TOP/scripts/apply-patch.sh" "$p" 2>"$d/apply.log" &&
 		reuse_row "$d" "$key" 0; then
 		echo "$subj" >"$d/subject"
-		continue
+		return 0
 	fi
 	need=$(step_need)
 	if ! in_budget "$need"; then
@@ -469,12 +472,12 @@ for i in $(seq "$first" "$last"); do
 		if "$HMMCI_TOP/scripts/apply-patch.sh" "$p" 2>"$d/apply.log"; then
 			echo PASS >"$d/apply"
 			budget_skip "x86_64 step $(basename "$d")" "$need" "$d/build" "$d/boot"
-			continue
+			return 0
 		fi
 		cat "$d/apply.log" >&2
 		echo "FAIL $(sed -n 's/^  file: *//p' "$d/apply.log")" >"$d/apply"
 		stop=1
-		break
+		return 0
 	fi
 	mapfile -t cfiles < <(touched_c "$p")
 	# The next step's files: built with W=1 after this step, they are
@@ -499,7 +502,7 @@ for i in $(seq "$first" "$last"); do
 		cat "$d/apply.log" >&2
 		echo "FAIL $(sed -n 's/^  file: *//p' "$d/apply.log")" >"$d/apply"
 		stop=1
-		break
+		return 0
 	fi
 	echo PASS >"$d/apply"
 
@@ -554,15 +557,30 @@ for i in $(seq "$first" "$last"); do
 		done
 		w1_step=$i
 	fi
-	store_row "$d" "$key" 0
-done
-for d in "$results"/[0-9][0-9]; do
-	[ -f "$d/sparse" ] && continue
+	to_store="$key 0"
+	return 0
+}
+
+# sparse_verdict STEPDIR: the sparse column, from its W=1 run or the note
+# why there is none.
+sparse_verdict() {
+	[ -f "$1/sparse" ] && return 0
 	if [ -n "$sparse_note" ]; then
-		echo "SKIP $sparse_note" >"$d/sparse"
-	elif [ -f "$d/w1_sparse" ]; then
-		cp "$d/w1_sparse" "$d/sparse"
+		echo "SKIP $sparse_note" >"$1/sparse"
+	elif [ -f "$1/w1_sparse" ]; then
+		cp "$1/w1_sparse" "$1/sparse"
 	fi
+}
+
+# Each step ends with its record, written once, from which its row is
+# reported and the decision to store it is taken.
+for i in $(seq "$first" "$last"); do
+	to_store=
+	run_step "$i"
+	sparse_verdict "$d"
+	"$HMMCI_TOP/scripts/step-record.sh" "$d"
+	[ -z "$to_store" ] || store_row "$d" $to_store
+	[ $stop -eq 0 ] || break
 done
 
 "$HMMCI_TOP/scripts/report.sh" "$results"

@@ -3,7 +3,8 @@
 # The test command: the series CI over every step (run-series.sh), the
 # checks reviewers run on the whole series and the b4 dry run
 # (check-series.sh), the proofs that each test patch placed after its fix
-# fails on the base (prove-tests.sh), the harness self-tests, then the
+# fails on the base (prove-tests.sh), the unit tests of the parsers on
+# recorded logs (unit-tests.sh), the harness self-tests, then the
 # second architecture (arm64-check.sh --ends: the base and the last step
 # built for arm64 with 4 KiB and 64 KiB pages, and booted; every step is
 # built for arm64 by the GitHub workflow). Ends with one line
@@ -56,6 +57,9 @@ phase checks
 "$HMMCI_TOP/scripts/check-series.sh" || rc=$?
 phase proof
 "$HMMCI_TOP/scripts/prove-tests.sh" || rc=$?
+phase unit
+"$HMMCI_TOP/scripts/unit-tests.sh" "$HMMCI_TOP/results/unit" >/dev/null || rc=$?
+echo "unit: $(tail -n1 "$HMMCI_TOP/results/unit/unit.log") (results/unit/unit.log)"
 phase selftest
 "$HMMCI_TOP/scripts/selftest-harness.sh" || rc=$?
 
@@ -72,10 +76,13 @@ phase end
 # What failed, and what passed only at a second boot (flaky), again at
 # the end, where the tail of a CI log shows it. The self-tests fail on
 # purpose and are judged by their own lines.
-cells='-name apply -o -name build -o -name warnings -o -name w1_gcc -o -name w1_clang -o -name checkpatch -o -name sparse -o -name boot -o -name kunit -o -name kselftest -o -name initramfs'
+# The verdict files: the per-step checks (ci/step-checks.txt) and arm64's
+# initramfs.
+cells=()
+for c in $(step_checks) initramfs; do cells+=(${cells[0]+-o} -name "$c"); done
 tailnotes=$(
 	cd "$HMMCI_TOP/results" &&
-		find . \( -path ./selftest -o -name boot-1 \) -prune -o -type f \( $cells \) -print | sort |
+		find . \( -path ./selftest -o -name boot-1 \) -prune -o -type f \( "${cells[@]}" \) -print | sort |
 		while read -r f; do
 			if grep -q '^FAIL' "$f"; then
 				echo "  FAILED ${f#./}: $(head -n1 "$f" | cut -c1-200)"
@@ -93,7 +100,7 @@ fi
 
 tp=0 tf=0 ts=0
 summary=
-for part in series checks proof selftest arm64; do
+for part in series checks proof unit selftest arm64; do
 	f=$HMMCI_TOP/results/$part/counts
 	if [ ! -f "$f" ]; then
 		echo "$part: FAILED (no results)"

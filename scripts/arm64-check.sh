@@ -138,9 +138,11 @@ build_step() { # I PS: build; a step to boot also gets its initramfs and
 	fi
 	built[$ps]=1
 	[ $boot -eq 1 ] && is_end "$i" || return 0
-	excl=$HMMCI_TOP/ci/arm64/$ps/excluded.txt
-	if [ -f "$excl" ]; then
-		export HMMCI_EXCLUDED=$excl
+	profile_load "arm64-$ps"
+	# The profile's suites (build-initramfs.sh).
+	export HMMCI_SUITES=$prof_suites
+	if [ -n "$prof_excluded" ]; then
+		export HMMCI_EXCLUDED=$prof_excluded
 	else
 		unset HMMCI_EXCLUDED
 	fi
@@ -171,7 +173,8 @@ boot_step() { # I PS
 		budget_skip "arm64 $ps boot of step $i" $need_boot "$d/boot" "$d/kunit" "$d/kselftest"
 		return
 	fi
-	"$HMMCI_TOP/scripts/boot-arm64.sh" "$ps" "$d/Image" "$d" 2>>"$d/errors.txt" || true
+	"$HMMCI_TOP/scripts/boot-test.sh" --profile "arm64-$ps" "$HMMCI_BUILD/arm64-$ps" "$d" \
+		2>>"$d/errors.txt" || true
 }
 
 # Apply the series once (apply-patch.sh: a patch that does not apply stops

@@ -1,37 +1,48 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Boot one step's kernel in QEMU (KVM when /dev/kvm works, TCG otherwise)
-# with its initramfs, then judge the run (judge-boot.sh): a clean shutdown
-# after every suite, KUnit (KTAP on the console, parsed by kunit.py) and the
-# kselftests.
+# Boot one step's kernel in QEMU on the test machine of a profile
+# (ci/profiles/: x86_64, arm64-4k, arm64-64k; KVM when the profile allows
+# it and /dev/kvm works, TCG otherwise) with its initramfs, then judge the
+# run (judge-boot.sh): a clean shutdown after every suite, KUnit (KTAP on
+# the console, parsed by kunit.py) and the kselftests.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	echo "usage: $0 OUTDIR RESULTDIR   (needs RESULTDIR/initramfs.cpio.gz)" >&2
+	echo "usage: $0 [--profile NAME] OUTDIR RESULTDIR   (needs RESULTDIR/initramfs.cpio.gz)" >&2
+	echo "  NAME: a test machine of ci/profiles/ (default x86_64)" >&2
 	exit 2
 }
+profile=x86_64
+if [ "${1:-}" = --profile ]; then
+	[ $# -ge 2 ] || usage
+	profile=$2
+	shift 2
+fi
 [ $# -eq 2 ] || usage
 out=$1 res=$2
-qemu=qemu-system-x86_64
-need_cmd $qemu python3
+profile_load "$profile"
+qemu=$prof_qemu
+need_cmd "$qemu" python3
 
 # KVM needs the CPU's virtualization extensions: in a VM whose CPUs show
 # neither vmx nor svm, /dev/kvm may open but no guest runs (QEMU aborts or
-# never prints a byte), so do not spend a 30 s attempt on it.
+# never prints a byte), so do not spend a 30 s attempt on it. A profile
+# of another architecture than the host's has kvm=no.
 kvm_usable() {
 	[ -r /dev/kvm ] && [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo
 }
 
-accel=${HMMCI_ACCEL:-auto}
-if [ "$accel" = auto ]; then
-	accel=tcg
-	kvm_usable && accel=kvm
+accel=tcg
+if [ "$prof_kvm" = yes ]; then
+	accel=${HMMCI_ACCEL:-auto}
+	if [ "$accel" = auto ]; then
+		accel=tcg
+		kvm_usable && accel=kvm
+	fi
 fi
 
-# 6 GiB: room for two 1 GiB pages at boot and the 2 MiB pool.
-cmdline="console=ttyS0 panic=-1 oops=panic loglevel=7"
-cmdline+=" default_hugepagesz=2M hugepagesz=1G hugepages=2 hugepagesz=2M hugepages=700"
+cmdline="console=$prof_console panic=-1 oops=panic loglevel=7 $prof_hugetlb"
 if [ "${HMMCI_COHERENT:-0}" = 1 ]; then
 	# Opt-in: 512 MiB of reserved RAM that test_hmm uses as DEVICE_COHERENT
 	# memory for /dev/hmm_dmirror2 and 3 (as test_hmm.sh does). On v7.3.4
@@ -42,9 +53,10 @@ fi
 cmdline+=" ${HMMCI_CMDLINE:-}"
 
 guest=$res/guest
-# The image build-kernel.sh kept for this step, else the build dir's.
-kernel=$res/bzImage
-[ -f "$kernel" ] || kernel=$out/arch/x86/boot/bzImage
+# The image build-kernel.sh (or arm64-check.sh) kept for this step, else
+# the build dir's.
+kernel=$res/$(basename "$prof_image")
+[ -f "$kernel" ] || kernel=$out/$prof_image
 
 # boot ACCEL: run QEMU once; for KVM, give up after 30 s without a byte on
 # the console (nested KVM that accepts the VM but never runs it), so the
@@ -55,9 +67,10 @@ boot() {
 		aflags=(-accel kvm -cpu host)
 		full=${HMMCI_BOOT_TIMEOUT:-600}
 	else
-		aflags=(-accel tcg -cpu max)
-		full=${HMMCI_BOOT_TIMEOUT:-1500}
+		aflags=(-accel tcg -cpu "$prof_cpu")
+		full=${HMMCI_BOOT_TIMEOUT:-$prof_timeout}
 	fi
+	[ -z "$prof_machine" ] || aflags=(-machine "$prof_machine" "${aflags[@]}")
 	# The time budget may cut the timeout: a guest stopped by that cut
 	# is a budget skip (judge-boot.sh), not a hang.
 	limit=$(boot_timeout "$full")
@@ -65,24 +78,24 @@ boot() {
 	[ "$limit" -ge "$full" ] || capped=1
 	rm -rf "$guest" "$res/console.log"
 	mkdir -p "$guest"
-	qcmd=($qemu "${aflags[@]}" -m 6G -smp 2 -nodefaults -display none -no-reboot
+	qcmd=("$qemu" "${aflags[@]}" -m "$prof_memory" -smp 2 -nodefaults -display none -no-reboot
 		-kernel "$kernel" -initrd "$res/initramfs.cpio.gz"
 		-append "$cmdline" -serial "file:$res/console.log" -nic none
 		-virtfs "local,path=$guest,mount_tag=results,security_model=none,id=results")
 	# The host's root, read-only: the rdma-core suite runs the host's
 	# python3 and pyverbs tests in a chroot into it (HMMCI_HOSTROOT=0: off).
-	if [ "${HMMCI_HOSTROOT:-1}" = 1 ]; then
+	if [[ " $prof_shares " == *" hostroot "* ]] && [ "${HMMCI_HOSTROOT:-1}" = 1 ]; then
 		qcmd+=(-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap,id=hostroot")
 	fi
 	# The Debian unstable root with the newest rdma-core
 	# (fetch-guestroot.sh), read-only, for the suites that chroot into it.
-	if [ -f "$HMMCI_GUESTROOT/.hmmci-root" ]; then
+	if [[ " $prof_shares " == *" guestroot "* ]] && [ -f "$HMMCI_GUESTROOT/.hmmci-root" ]; then
 		qcmd+=(-virtfs "local,path=$HMMCI_GUESTROOT,mount_tag=guestroot,security_model=none,readonly=on,multidevs=remap,id=guestroot")
 	fi
 	printf '%q ' timeout "$limit" "${qcmd[@]}" >"$res/boot.cmd"
 	echo >>"$res/boot.cmd"
 	echo "$a" >"$res/accel"
-	log "boot: $a, timeout ${limit}s; console: $res/console.log"
+	log "boot: $profile, $a, timeout ${limit}s; console: $res/console.log"
 	t=$(date +%s)
 	rc=0
 	timeout "$limit" "${qcmd[@]}" >"$res/qemu.log" 2>&1 &

@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Cross-build the arm64 test kernel (Image) of the worktree for one page
-# size: tinyconfig + the arch-neutral fragments of the x86_64 build
-# (ci/x86_64/{hmm,kunit,rdma}.config: the same mm, KUnit and RDMA options)
-# + ci/arm64/*.config + ci/arm64/PAGESIZE/*.config, with
+# size: tinyconfig + the fragments of its profile (ci/profiles/arm64-4k,
+# arm64-64k: the arch-neutral ones of x86_64, ci/arm64/*.config and
+# ci/arm64/PAGESIZE/*.config), with
 # the same config check and the same warnings compare as the x86_64 build
 # (scripts/build-kernel.sh, whose base lineage is kept per OUTDIR).
 set -euo pipefail
@@ -25,9 +25,8 @@ case $ps in 4k | 64k) ;; *) usage ;; esac
 need_cmd aarch64-linux-gnu-gcc ccache
 
 export HMMCI_CROSS_ARCH=arm64 HMMCI_CROSS_COMPILE=aarch64-linux-gnu-
-frags=("$HMMCI_TOP"/ci/x86_64/{hmm,kunit,rdma}.config
-	"$HMMCI_TOP"/ci/arm64/*.config "$HMMCI_TOP"/ci/arm64/"$ps"/*.config)
-export HMMCI_FRAGMENTS="${frags[*]}"
+profile_load "arm64-$ps"
+export HMMCI_FRAGMENTS="${prof_fragments[*]}"
 mkdir -p "$res"
 echo "$ps" >"$res/pagesize"
 # The Image, and the module directories of ci/arm64/modules.config: their

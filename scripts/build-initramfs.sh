@@ -15,8 +15,9 @@ out=$1 res=$2
 need_cmd cpio gzip
 # A cross build (HMMCI_CROSS_ARCH=arm64, see build-arm64.sh) takes Debian's
 # busybox-static of that architecture, which setup-host.sh unpacks into the
-# cache, cross-compiles hmm-tests, and runs only the hmm-tests suite (the
-# RDMA suites need the host's rdma-core, which is x86_64).
+# cache, cross-compiles hmm-tests, and runs the suites of its profile
+# (HMMCI_SUITES; only hmm-tests when none is named: the RDMA suites need
+# the host's rdma-core, which is x86_64).
 suites=("$HMMCI_TOP"/ci/guest/suites/*)
 # HMMCI_SUITES: only these suites (names under ci/guest/suites), e.g. for
 # the debug variant (scripts/debug-check.sh); default: all of them.
@@ -47,7 +48,7 @@ esac
 bb=/bin/busybox
 if [ -n "$HMMCI_CROSS_ARCH" ]; then
 	need_cmd "${HMMCI_CROSS_COMPILE}gcc"
-	suites=("$HMMCI_TOP"/ci/guest/suites/10-hmm-tests)
+	[ -n "${HMMCI_SUITES:-}" ] || suites=("$HMMCI_TOP"/ci/guest/suites/10-hmm-tests)
 	bb=$HMMCI_CACHE/$HMMCI_CROSS_ARCH/busybox/bin/busybox
 	[ -x "$bb" ] && file -L "$bb" | grep -q 'statically linked' ||
 		die initramfs "$bb" "bash scripts/setup-host.sh" \

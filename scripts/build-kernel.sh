@@ -22,12 +22,14 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(bzImage)
 mkdir -p "$out" "$res"
 
-# The config fragments: ci/x86_64/*.config, or those a cross build names
-# (HMMCI_FRAGMENTS, whitespace-separated paths; see build-arm64.sh).
+# The config fragments: those of the x86_64 profile (ci/profiles/x86_64),
+# or those a cross build names (HMMCI_FRAGMENTS, whitespace-separated
+# paths; see build-arm64.sh).
 if [ -n "${HMMCI_FRAGMENTS:-}" ]; then
 	read -r -a frags <<<"$HMMCI_FRAGMENTS"
 else
-	frags=("$HMMCI_TOP"/ci/x86_64/*.config)
+	profile_load x86_64
+	frags=("${prof_fragments[@]}")
 fi
 "$HMMCI_TOP/scripts/make-config.sh" "$HMMCI_WORKTREE" "$out" "${frags[@]}"
 

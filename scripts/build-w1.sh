@@ -57,8 +57,9 @@ if [ "$cc" = clang ]; then
 	mk=(kmake_clang)
 	cfg=(clang)
 fi
+profile_load x86_64
 "$HMMCI_TOP/scripts/make-config.sh" "$HMMCI_WORKTREE" "$out" "${cfg[@]}" \
-	"$HMMCI_TOP"/ci/x86_64/*.config
+	"${prof_fragments[@]}"
 # Rebuild the objects every time (a W=1 build of an object that is up to
 # date prints nothing).
 for o in "${objs[@]}"; do rm -f "$out/$o"; done

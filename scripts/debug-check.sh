@@ -94,7 +94,8 @@ fi
 "${w[@]}" log --oneline -1 >"$res/head"
 log "debug: $(cat "$res/head") in $wt, build dir $out"
 
-"$HMMCI_TOP/scripts/make-config.sh" "$wt" "$out" "$HMMCI_TOP"/ci/x86_64/*.config \
+profile_load x86_64
+"$HMMCI_TOP/scripts/make-config.sh" "$wt" "$out" "${prof_fragments[@]}" \
 	"$HMMCI_TOP"/ci/x86_64-debug/*.config
 jobs=${HMMCI_JOBS:-$(jobs_n)}
 echo "make -C $wt O=$out CC='ccache gcc' -j$jobs vmlinux && CCACHE_DISABLE=1 make -C $wt O=$out CC='ccache gcc' -j$jobs bzImage" >"$res/build.cmd"

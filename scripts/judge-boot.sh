@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Judge one boot of a test guest (boot-test.sh, boot-arm64.sh): the boot
+# Judge one boot of a test guest (boot-test.sh, any profile): the boot
 # verdict from QEMU's exit code and the console (a hang, a panic, a kernel
 # BUG/WARNING/oops, a guest that did not run its suites to the end), then
 # KUnit (the console's KTAP, parsed by the kernel's kunit.py) and the guest

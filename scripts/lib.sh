@@ -347,6 +347,30 @@ series_patches() {
 	done <"$HMMCI_TOP/series"
 }
 
+# profile_load NAME: the test machine NAME (ci/profiles/NAME: config
+# fragments, image, QEMU machine, CPU, memory, console, hugetlb command
+# line, shares, timeout, suites, exclusions) into prof_* variables; the
+# fragments as absolute paths, globs expanded. Dies on an unknown profile
+# or a missing key.
+profile_load() {
+	local f=$HMMCI_TOP/ci/profiles/$1 k fragments image qemu machine cpu kvm \
+		memory console hugetlb shares timeout suites excluded
+	[ -f "$f" ] || die profile "$f" "ls $HMMCI_TOP/ci/profiles" "no profile $1"
+	# shellcheck source=/dev/null
+	. "$f"
+	for k in fragments image qemu cpu kvm memory console hugetlb timeout; do
+		[ -n "${!k:-}" ] || die profile "$f" "cat $f" "profile $1 has no $k"
+	done
+	prof_name=$1 prof_image=$image prof_qemu=$qemu prof_machine=$machine
+	prof_cpu=$cpu prof_kvm=$kvm prof_memory=$memory prof_console=$console
+	prof_hugetlb=$hugetlb prof_shares=$shares prof_timeout=$timeout
+	prof_suites=$suites prof_excluded=${excluded:+$HMMCI_TOP/$excluded}
+	prof_fragments=()
+	for k in $fragments; do
+		prof_fragments+=("$HMMCI_TOP"/$k)
+	done
+}
+
 # step_checks: the verdict files of the per-step checks, in table order;
 # step_check_titles: their column titles (ci/step-checks.txt).
 step_checks() {
@@ -371,13 +395,15 @@ harness_version() {
 		! -name prove-tests.sh ! -name export-series.sh ! -name import-series.sh \
 		! -name b4-dry-run.sh ! -name cover-letter.txt ! -name proofs.txt \
 		! -name debug-check.sh ! -path 'ci/x86_64-debug/*' \
-		! -path 'ci/unit/*' ! -name unit-tests.sh \
+		! -path 'ci/unit/*' ! -name unit-tests.sh ! -path 'ci/profiles/arm64-*' \
 		-print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16
 }
 
-# config_hash: the hash of the kernel config fragments ci/x86_64/*.config.
+# config_hash: the hash of the kernel config fragments of the x86_64
+# profile.
 config_hash() {
-	cat "$HMMCI_TOP"/ci/x86_64/*.config | sha256sum | cut -c1-16
+	profile_load x86_64
+	cat "${prof_fragments[@]}" | sha256sum | cut -c1-16
 }
 
 # boot_with_retry STEPDIR BOOT-COMMAND...: run BOOT-COMMAND (boot-test.sh

@@ -57,18 +57,9 @@ results=$(mkdir -p "$results" && cd "$results" && pwd)
 
 # Its own worktree and build directories: the x86_64 run is not touched.
 export HMMCI_WORKTREE=$HMMCI_CACHE/wt-arm64-check
-tree=$HMMCI_BASE_TREE
-if [ ! -d "$HMMCI_WORKTREE" ]; then
-	git -C "$tree" worktree prune
-	git -C "$tree" worktree add -q --detach "$HMMCI_WORKTREE" "$base"
-fi
+worktree_ensure "$HMMCI_BASE_TREE" "$HMMCI_WORKTREE" "$base"
 wt=(git -C "$HMMCI_WORKTREE")
-if [ -d "$("${wt[@]}" rev-parse --git-path rebase-apply)" ]; then
-	"${wt[@]}" am --abort || true
-fi
-# Nothing of an interrupted run (a killed git am, a half checkout) is kept.
-"${wt[@]}" reset -q --hard
-export HMMCI_CROSS_ARCH=arm64 HMMCI_CROSS_COMPILE=aarch64-linux-gnu-
+worktree_clean "$HMMCI_WORKTREE"
 
 patches=()
 if [ -z "$last" ]; then
@@ -130,7 +121,8 @@ build_step() { # I PS: build; a step to boot also gets its initramfs and
 		budget_skip "arm64 $ps build of step $i" $need "$d/build" "$d/warnings"
 		return
 	fi
-	if ! "$HMMCI_TOP/scripts/build-arm64.sh" "$ps" "$out" "$d" "${flag[@]}" \
+	echo "$ps" >"$d/pagesize"
+	if ! "$HMMCI_TOP/scripts/step.sh" build "arm64-$ps" "$out" "$d" "${flag[@]}" \
 		2>>"$d/errors.txt"; then
 		[ -f "$d/build" ] || echo "FAIL see $d/errors.txt" >"$d/build"
 		echo "FAIL not built" >"$d/warnings"
@@ -138,19 +130,8 @@ build_step() { # I PS: build; a step to boot also gets its initramfs and
 	fi
 	built[$ps]=1
 	[ $boot -eq 1 ] && is_end "$i" || return 0
-	profile_load "arm64-$ps"
-	# The profile's suites (build-initramfs.sh).
-	export HMMCI_SUITES=$prof_suites
-	if [ -n "$prof_excluded" ]; then
-		export HMMCI_EXCLUDED=$prof_excluded
-	else
-		unset HMMCI_EXCLUDED
-	fi
-	if "$HMMCI_TOP/scripts/build-initramfs.sh" "$out" "$d" 2>>"$d/errors.txt"; then
-		cp "$out/arch/arm64/boot/Image" "$d/Image"
-	else
+	"$HMMCI_TOP/scripts/step.sh" initramfs "arm64-$ps" "$out" "$d" 2>>"$d/errors.txt" ||
 		echo "FAIL initramfs: see $d/errors.txt" >"$d/initramfs"
-	fi
 }
 
 boot_step() { # I PS
@@ -173,7 +154,7 @@ boot_step() { # I PS
 		budget_skip "arm64 $ps boot of step $i" $need_boot "$d/boot" "$d/kunit" "$d/kselftest"
 		return
 	fi
-	"$HMMCI_TOP/scripts/boot-test.sh" --profile "arm64-$ps" "$HMMCI_BUILD/arm64-$ps" "$d" \
+	"$HMMCI_TOP/scripts/step.sh" boot "arm64-$ps" "$HMMCI_BUILD/arm64-$ps" "$d" \
 		2>>"$d/errors.txt" || true
 }
 

@@ -20,10 +20,7 @@ mapfile -t patches < <(series_patches)
 n=${#patches[@]}
 [ "$n" -gt 0 ] || { echo "b4: SKIPPED (the series is empty)"; exit 0; }
 
-if [ ! -d "$wt" ]; then
-	git -C "$tree" worktree prune
-	git -C "$tree" worktree add -q --detach "$wt" "$base"
-fi
+worktree_ensure "$tree" "$wt" "$base"
 g=(git -C "$wt")
 "${g[@]}" config user.name >/dev/null || g+=(-c user.name=hmmci)
 "${g[@]}" config user.email >/dev/null || g+=(-c user.email=hmmci@invalid)
@@ -56,17 +53,12 @@ b4 send -o "$out" --no-sign >"$out.send.log" 2>&1 ||
 	die b4 "$out.send.log" "cd $wt && b4 send -o $out --no-sign" "b4 send -o failed"
 
 # Check what b4 would send.
-hdr() { # FILE NAME: one unfolded header
-	awk -v h="$2:" '/^$/ { exit } $1 == h { s = $0; on = 1; next }
-		on && /^[ \t]/ { s = s $0; next } { on = 0 } END { print s }' "$1" |
-		sed -E "s/^$2: *//; s/[ \t]+/ /g"
-}
 msgs=("$out"/*.eml)
 [ ${#msgs[@]} -eq $((n + 1)) ] ||
 	die b4 "$out" "ls $out" "expected $((n + 1)) messages, got ${#msgs[@]}"
 i=0
 for m in "${msgs[@]}"; do
-	subj=$(hdr "$m" Subject)
+	subj=$(mail_header "$m" Subject)
 	# Numbered as format-patch does: zero-padded to the width of n.
 	tag="[$prefix $(printf '%0*d' ${#n} $i)/$n]"
 	[[ $subj == "$tag "* ]] || die b4 "$m" "less $m" "message $i is '$subj', not '$tag ...'"
@@ -74,7 +66,7 @@ for m in "${msgs[@]}"; do
 		want=$(patch_subject "${patches[$((i - 1))]}")
 		[ "${subj#"$tag "}" = "$want" ] ||
 			die b4 "$m" "less $m" "message $i is not '$want'"
-		rcpt="$(hdr "$m" To), $(hdr "$m" Cc)"
+		rcpt="$(mail_header "$m" To), $(mail_header "$m" Cc)"
 		for a in $(cd "$wt" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
 			--no-rolestats --no-n "${patches[$((i - 1))]}" 2>/dev/null); do
 			[[ $rcpt == *"$a"* ]] || die b4 "$m" "less $m" "$a (get_maintainer.pl) is not on To/Cc"
@@ -85,4 +77,4 @@ for m in "${msgs[@]}"; do
 	fi
 	i=$((i + 1))
 done
-echo "b4: $((n + 1)) messages in $out, [$prefix 0/$n]..[$prefix $n/$n], To: $(hdr "${msgs[0]}" To | cut -c1-120)"
+echo "b4: $((n + 1)) messages in $out, [$prefix 0/$n]..[$prefix $n/$n], To: $(mail_header "${msgs[0]}" To | cut -c1-120)"

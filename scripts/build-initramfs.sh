@@ -13,7 +13,7 @@ usage() {
 [ $# -eq 2 ] || usage
 out=$1 res=$2
 need_cmd cpio gzip
-# A cross build (HMMCI_CROSS_ARCH=arm64, see build-arm64.sh) takes Debian's
+# A cross build (HMMCI_CROSS_ARCH=arm64: step.sh, an arm64 profile) takes Debian's
 # busybox-static of that architecture, which setup-host.sh unpacks into the
 # cache, cross-compiles hmm-tests, and runs the suites of its profile
 # (HMMCI_SUITES; only hmm-tests when none is named: the RDMA suites need

@@ -24,7 +24,7 @@ mkdir -p "$out" "$res"
 
 # The config fragments: those of the x86_64 profile (ci/profiles/x86_64),
 # or those a cross build names (HMMCI_FRAGMENTS, whitespace-separated
-# paths; see build-arm64.sh).
+# paths; step.sh passes those of its profile).
 if [ -n "${HMMCI_FRAGMENTS:-}" ]; then
 	read -r -a frags <<<"$HMMCI_FRAGMENTS"
 else

@@ -45,19 +45,42 @@ if [ ${#patches[@]} -eq 0 ]; then
 	echo "0 0 1" >"$res/counts"
 	exit 0
 fi
-check signoff "${patches[@]}"
-check fixes-tag "${patches[@]}"
-check subject-prefix "${patches[@]}"
-check patch-size "${patches[@]}"
-check cover-letter "$HMMCI_TOP/patches/0000-cover-letter.patch" "${patches[@]}"
-check reexport
-check maintainers "$HMMCI_TOP/MAINTAINERS-snippet" "${patches[@]}"
-check kernel-doc "$(cut -d" " -f2 "$HMMCI_TOP/results/series/base" 2>/dev/null || echo "$HMMCI_BASE_TAG")" "${patches[@]}"
-check b4 "$res/b4"
-check workflow "$HMMCI_TOP/.github/workflows/series.yml"
-# The guests of the base and of the last step, test by test.
-check regressions "$HMMCI_TOP/results/series/00/guest" \
-	"$HMMCI_TOP/results/series/$(printf %02d ${#patches[@]})/guest" \
-	"$HMMCI_TOP/ci/rdma-core-last-step.txt" "$res/regressions.md"
+# The checks are the scripts of scripts/checks/, each with a line
+# "# hmmci-check: ORDER ARG..." saying when it runs and what it is given
+# (NIPA style: a new check is a new script, nothing to edit here):
+# PATCHES (the series), COVER (the cover letter), SNIPPET
+# (MAINTAINERS-snippet), BASE (the base commit), WORKFLOW (the GitHub
+# workflow), BASE-GUEST and LAST-GUEST (the guest results of the base and
+# of the last step), MUSTPASS (ci/rdma-core-last-step.txt), OUT/NAME (a
+# file or directory under results/checks).
+base=$(cut -d" " -f2 "$HMMCI_TOP/results/series/base" 2>/dev/null || echo "$HMMCI_BASE_TAG")
+last=$(printf %02d ${#patches[@]})
+checks=()
+for f in "$HMMCI_TOP"/scripts/checks/*.sh; do
+	m=$(sed -n 's/^# hmmci-check: *//p' "$f")
+	[ -n "$m" ] || die checks "$f" "grep hmmci-check $f" "a check without its '# hmmci-check: ORDER ARG...' line"
+	checks+=("$m $(basename "$f" .sh)")
+done
+while read -r order rest; do
+	read -r -a words <<<"$rest"
+	name=${words[-1]}
+	args=()
+	for w in "${words[@]:0:${#words[@]}-1}"; do
+		case $w in
+		PATCHES) args+=("${patches[@]}") ;;
+		COVER) args+=("$HMMCI_TOP/patches/0000-cover-letter.patch") ;;
+		SNIPPET) args+=("$HMMCI_TOP/MAINTAINERS-snippet") ;;
+		BASE) args+=("$base") ;;
+		WORKFLOW) args+=("$HMMCI_TOP/.github/workflows/series.yml") ;;
+		BASE-GUEST) args+=("$HMMCI_TOP/results/series/00/guest") ;;
+		LAST-GUEST) args+=("$HMMCI_TOP/results/series/$last/guest") ;;
+		MUSTPASS) args+=("$HMMCI_TOP/ci/rdma-core-last-step.txt") ;;
+		OUT/*) args+=("$res/${w#OUT/}") ;;
+		*) die checks "scripts/checks/$name.sh" "grep hmmci-check scripts/checks/$name.sh" \
+			"unknown argument $w in its hmmci-check line (order $order)" ;;
+		esac
+	done
+	check "$name" ${args[@]+"${args[@]}"}
+done < <(printf '%s\n' "${checks[@]}" | sort -n)
 echo "$pass $fail $skip" >"$res/counts"
 echo "$pass passed, $fail failed, $skip skipped"

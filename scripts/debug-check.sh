@@ -56,18 +56,11 @@ elif [ -n "$rev" ]; then
 else
 	want=$("${g[@]}" rev-parse "$HMMCI_BASE_TAG^{tree}")
 	while read -r p; do
-		idx=$(mktemp -u)
-		want=$(GIT_INDEX_FILE=$idx "${g[@]}" read-tree "$want" &&
-			GIT_INDEX_FILE=$idx "${g[@]}" apply --cached "$p" &&
-			GIT_INDEX_FILE=$idx "${g[@]}" write-tree) ||
+		want=$(tree_after "$tree" "$want" "$p") ||
 			die debug "$p" "git apply --check $p" "patch does not apply"
-		rm -f "$idx"
 	done < <(series_patches)
 fi
-if [ ! -e "$wt/.git" ]; then
-	"${g[@]}" worktree prune
-	"${g[@]}" worktree add -q --detach "$wt" "$HMMCI_BASE_TAG"
-fi
+[ $asis -eq 1 ] || worktree_ensure "$tree" "$wt" "$HMMCI_BASE_TAG"
 export HMMCI_WORKTREE=$wt
 w=(git -C "$wt")
 # Check out only when the tree differs, so an unchanged tree rebuilds
@@ -78,8 +71,7 @@ if [ $asis -eq 1 ]; then
 		log "debug: --as-is, local changes: $(tr '\n' ' ' <"$res/local-changes")"
 elif [ "$("${w[@]}" rev-parse 'HEAD^{tree}')" != "$want" ] ||
 	[ -n "$("${w[@]}" status --porcelain --untracked-files=no)" ]; then
-	"${w[@]}" am --abort >/dev/null 2>&1 || true
-	"${w[@]}" reset -q --hard
+	worktree_clean "$wt"
 	if [ -n "$rev" ]; then
 		"${w[@]}" checkout -q --detach "$rev"
 	else

@@ -13,10 +13,7 @@ parse_branch_args usage "$@"
 cache_lock
 [ "$tree" != "$HMMCI_BASE_TREE" ] || "$HMMCI_TOP/scripts/fetch-base.sh"
 wt=$HMMCI_CACHE/dev-$branch
-if [ ! -d "$wt" ]; then
-	git -C "$tree" worktree prune
-	git -C "$tree" worktree add -q --detach "$wt" "$base"
-fi
+worktree_ensure "$tree" "$wt" "$base"
 git -C "$wt" checkout -q -B "$branch" "$base"
 while read -r p; do
 	case $p in '' | '#'*) continue ;; esac

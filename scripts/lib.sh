@@ -220,7 +220,7 @@ jobs_n() {
 	echo $(($(nproc) + 1))
 }
 
-# A cross build (scripts/build-arm64.sh) sets HMMCI_CROSS_ARCH (the kernel's
+# A cross build (scripts/step.sh, an arm64 profile) sets HMMCI_CROSS_ARCH (the kernel's
 # ARCH) and HMMCI_CROSS_COMPILE (the toolchain prefix); unset, everything
 # builds for the host as before.
 HMMCI_CROSS_ARCH=${HMMCI_CROSS_ARCH:-}
@@ -297,12 +297,55 @@ warning_keys() {
 		sort -u
 }
 
+# mail_header FILE NAME: the header NAME of a mail or format-patch file,
+# unfolded, without "NAME:", white space folded.
+mail_header() {
+	awk -v h="$2:" '/^$/ { exit } $1 == h { s = $0; on = 1; next }
+		on && /^[ \t]/ { s = s $0; next } { on = 0 } END { print s }' "$1" |
+		sed -E "s/^$2: *//; s/[ \t]+/ /g"
+}
+
 # patch_subject FILE: the Subject of a format-patch file, unfolded, without
 # its [PATCH n/m] prefix.
 patch_subject() {
-	awk '/^$/ { exit } /^Subject:/ { s = $0; on = 1; next }
-		on && /^[ \t]/ { s = s $0; next } { on = 0 } END { print s }' "$1" |
-		sed -E 's/^Subject: *//; s/^\[[^]]*\] *//; s/[ \t]+/ /g'
+	mail_header "$1" Subject | sed -E 's/^\[[^]]*\] *//'
+}
+
+# worktree_ensure TREE DIR REV: DIR is a worktree of TREE's repository,
+# made (detached at REV) when it is missing or is not one of that
+# repository (left by a run on another tree, or half made). TREE itself
+# is accepted as DIR.
+worktree_ensure() {
+	local tree=$1 dir=$2 rev=$3 want
+	want=$(git -C "$tree" rev-parse --path-format=absolute --git-common-dir)
+	[ "$(git -C "$dir" rev-parse --path-format=absolute --git-common-dir 2>/dev/null)" != "$want" ] ||
+		return 0
+	[ ! -e "$dir" ] || log "worktree: $dir is not a worktree of $tree: made again"
+	rm -rf "$dir"
+	git -C "$tree" worktree prune
+	git -C "$tree" worktree add -q --detach "$dir" "$rev"
+}
+
+# worktree_clean DIR: nothing of an interrupted run (a killed git am, a
+# half checkout) is kept in the worktree DIR.
+worktree_clean() {
+	if [ -d "$(git -C "$1" rev-parse --git-path rebase-apply)" ]; then
+		git -C "$1" am --abort >/dev/null 2>&1 || true
+	fi
+	git -C "$1" reset -q --hard
+}
+
+# tree_after DIR TREE PATCH: the tree (id) after PATCH on TREE, in the
+# repository of DIR, from git apply on a scratch index (no worktree is
+# touched); fails, printing nothing, when PATCH does not apply there.
+tree_after() {
+	local idx rc=0
+	idx=$(mktemp -u)
+	GIT_INDEX_FILE=$idx git -C "$1" read-tree "$2" &&
+		GIT_INDEX_FILE=$idx git -C "$1" apply --cached "$3" 2>/dev/null &&
+		GIT_INDEX_FILE=$idx git -C "$1" write-tree || rc=1
+	rm -f "$idx"
+	return $rc
 }
 
 # series_version: the version of the series, N of the newest "Changes in
@@ -347,21 +390,23 @@ series_patches() {
 	done <"$HMMCI_TOP/series"
 }
 
-# profile_load NAME: the test machine NAME (ci/profiles/NAME: config
-# fragments, image, QEMU machine, CPU, memory, console, hugetlb command
+# profile_load NAME: the test machine NAME (ci/profiles/NAME: architecture
+# and cross compiler, config fragments, build targets, image, QEMU machine, CPU, memory, console, hugetlb command
 # line, shares, timeout, suites, exclusions) into prof_* variables; the
 # fragments as absolute paths, globs expanded. Dies on an unknown profile
 # or a missing key.
 profile_load() {
-	local f=$HMMCI_TOP/ci/profiles/$1 k fragments image qemu machine cpu kvm \
-		memory console hugetlb shares timeout suites excluded
+	local f=$HMMCI_TOP/ci/profiles/$1 k arch cross_compile fragments targets \
+		image qemu machine cpu kvm memory console hugetlb shares timeout \
+		suites excluded
 	[ -f "$f" ] || die profile "$f" "ls $HMMCI_TOP/ci/profiles" "no profile $1"
 	# shellcheck source=/dev/null
 	. "$f"
-	for k in fragments image qemu cpu kvm memory console hugetlb timeout; do
+	for k in fragments targets image qemu cpu kvm memory console hugetlb timeout; do
 		[ -n "${!k:-}" ] || die profile "$f" "cat $f" "profile $1 has no $k"
 	done
-	prof_name=$1 prof_image=$image prof_qemu=$qemu prof_machine=$machine
+	prof_name=$1 prof_arch=$arch prof_cross_compile=$cross_compile
+	prof_targets=$targets prof_image=$image prof_qemu=$qemu prof_machine=$machine
 	prof_cpu=$cpu prof_kvm=$kvm prof_memory=$memory prof_console=$console
 	prof_hugetlb=$hugetlb prof_shares=$shares prof_timeout=$timeout
 	prof_suites=$suites prof_excluded=${excluded:+$HMMCI_TOP/$excluded}

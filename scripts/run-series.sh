@@ -110,12 +110,7 @@ if [ -n "$tree" ]; then
 	git -C "$tree" rev-parse -q --verify "$base^{commit}" >/dev/null ||
 		die tree "$tree" "git -C $tree rev-parse $base" "base $base is not a commit in $tree"
 	export HMMCI_WORKTREE=$HMMCI_CACHE/worktree
-	if [ "$(git -C "$HMMCI_WORKTREE" rev-parse --git-common-dir 2>/dev/null)" != \
-		"$(git -C "$tree" rev-parse --path-format=absolute --git-common-dir)" ]; then
-		rm -rf "$HMMCI_WORKTREE"
-		git -C "$tree" worktree prune
-		git -C "$tree" worktree add -q --detach "$HMMCI_WORKTREE" "$base"
-	fi
+	worktree_ensure "$tree" "$HMMCI_WORKTREE" "$base"
 else
 	"$HMMCI_TOP/scripts/fetch-base.sh"
 	base=$HMMCI_BASE_TAG
@@ -129,10 +124,7 @@ if [ $boot -eq 1 ]; then
 fi
 wt=(git -C "$HMMCI_WORKTREE")
 # Start from the base, with nothing half-applied from an earlier run.
-if [ -d "$("${wt[@]}" rev-parse --git-path rebase-apply)" ]; then
-	"${wt[@]}" am --abort || true
-fi
-"${wt[@]}" reset -q --hard
+worktree_clean "$HMMCI_WORKTREE"
 "${wt[@]}" checkout -q --detach "$base"
 baseid=$("${wt[@]}" rev-parse HEAD)
 log "series: ${#patches[@]} patches on $base ($baseid) in $HMMCI_WORKTREE"
@@ -221,10 +213,10 @@ w1_compare() { # KIND STEPDIR: before/after warnings of the touched objects
 	fi
 }
 
-build_and_boot() { # STEPDIR [--base] [TARGETS...]
+build_and_boot() { # STEPDIR [--base] [TARGETS...]: the step runner's phases
 	local d=$1
 	shift
-	if ! "$HMMCI_TOP/scripts/build-kernel.sh" "$@" 2>>"$d/errors.txt"; then
+	if ! "$HMMCI_TOP/scripts/step.sh" build x86_64 "$out" "$d" "$@" 2>>"$d/errors.txt"; then
 		[ -f "$d/build" ] || echo "FAIL see $d/errors.txt" >"$d/build"
 		echo "SKIP build failed" >"$d/boot"
 		return 1
@@ -233,7 +225,7 @@ build_and_boot() { # STEPDIR [--base] [TARGETS...]
 		echo "SKIP ${bootwhy:-boot not requested}" >"$d/boot"
 		return 0
 	fi
-	if ! "$HMMCI_TOP/scripts/build-initramfs.sh" "$out" "$d" 2>>"$d/errors.txt"; then
+	if ! "$HMMCI_TOP/scripts/step.sh" initramfs x86_64 "$out" "$d" 2>>"$d/errors.txt"; then
 		echo "FAIL initramfs: $(tail -n4 "$d/errors.txt" | head -n1)" >"$d/boot"
 		return 1
 	fi
@@ -259,7 +251,7 @@ build_and_boot() { # STEPDIR [--base] [TARGETS...]
 		return 0
 	fi
 	last_boot=$d
-	boot_with_retry "$d" "$HMMCI_TOP/scripts/boot-test.sh" "$out" "$d" || return 1
+	boot_with_retry "$d" "$HMMCI_TOP/scripts/step.sh" boot x86_64 "$out" "$d" || return 1
 	# The accelerator that worked is kept for the following steps.
 	[ -f "$d/accel" ] && export HMMCI_ACCEL=$(cat "$d/accel")
 }
@@ -283,15 +275,9 @@ tools=$({
 mode="quick=$quick boot=$boot hostroot=${HMMCI_HOSTROOT:-1} clang=$HMMCI_CLANG_SUFFIX sparse=${sparse_kind:-none}"
 mode+=" suites=${HMMCI_SUITES:-all} cmdline=${HMMCI_CMDLINE:-} coherent=${HMMCI_COHERENT:-0} tools=$tools"
 
-predict_tree() { # TREE PATCH: the tree after PATCH on TREE (git apply on a
-	# scratch index, the worktree is not touched), or nothing
-	local idx
+predict_tree() { # TREE PATCH: the tree after PATCH on TREE, or nothing
 	[ -n "$1" ] || return 0
-	idx=$(mktemp -u)
-	GIT_INDEX_FILE=$idx "${wt[@]}" read-tree "$1" &&
-		GIT_INDEX_FILE=$idx "${wt[@]}" apply --cached "$2" 2>/dev/null &&
-		GIT_INDEX_FILE=$idx "${wt[@]}" write-tree || true
-	rm -f "$idx"
+	tree_after "$HMMCI_WORKTREE" "$1" "$2" || true
 }
 
 bench_at() { # I: 1 when the guest of step I runs the benchmarks
@@ -411,7 +397,7 @@ if [ "$first" -gt 0 ]; then
 	else
 		mkdir -p "$results/baseline"
 		log "baseline: full build of the tree after step $((first - 1))"
-		"$HMMCI_TOP/scripts/build-kernel.sh" --base "$out" "$results/baseline" ||
+		"$HMMCI_TOP/scripts/step.sh" build x86_64 "$out" "$results/baseline" --base ||
 			die baseline "$results/baseline/build.log" "$0 --steps $((first - 1))..$((first - 1))" \
 				"the tree before step $first does not build"
 	fi
@@ -449,7 +435,7 @@ run_step() {
 			echo 0 >"$d/build_s"
 			echo "SKIP $bootwhy" >"$d/boot"
 		else
-			build_and_boot "$d" --base "$out" "$d" || true
+			build_and_boot "$d" --base || true
 		fi
 		to_store="$key 1"
 		return 0
@@ -545,7 +531,7 @@ run_step() {
 		for f in "${cfiles[@]}"; do targets+=("${f%.c}.o"); done
 		[ ${#targets[@]} -gt 0 ] || targets=(prepare)
 	fi
-	build_and_boot "$d" "$out" "$d" "${targets[@]}" || true
+	build_and_boot "$d" ${targets[@]+"${targets[@]}"} || true
 	if [ $quick -eq 0 ] && [ ${#cfiles[@]} -gt 0 ] && [ "$(cut -d' ' -f1 "$d/build")" = PASS ]; then
 		mapfile -t both < <(printf '%s\n' "${cfiles[@]}" "${nfiles[@]}" | sort -u)
 		for kind in gcc clang ${sparse_kind:-}; do

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The b4 dry run (scripts/b4-dry-run.sh) succeeds and its checks of the
 # messages pass; on failure the last line says why.
+# hmmci-check: 90 OUT/b4
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 [ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }

@@ -3,6 +3,7 @@
 # The series has a filled-in cover letter numbered for its length, and
 # every patch is numbered n/N in order; it carries base-commit:, b4's
 # change-id: and a "Changes in vN:" section.
+# hmmci-check: 50 COVER PATCHES
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 [ $# -ge 2 ] || { echo "usage: $0 COVER PATCH..." >&2; exit 2; }

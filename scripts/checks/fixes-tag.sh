@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Fixes: tags have the form the kernel documents: 12+ hex digits and the
 # subject in ("..."), on one line; a patch with Fixes: also Cc's stable.
+# hmmci-check: 20 PATCHES
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 PATCH..." >&2; exit 2; }
 bad=() n=0

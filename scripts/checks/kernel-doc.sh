@@ -3,6 +3,7 @@
 # scripts/kernel-doc -none -Wall on every .c/.h file the series touches:
 # no warning that the file did not already have at the base (compared by
 # text, line numbers ignored). Needs the worktree at the series tip.
+# hmmci-check: 80 BASE PATCHES
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 [ $# -ge 2 ] || { echo "usage: $0 BASE PATCH...  (worktree at the series tip)" >&2; exit 2; }

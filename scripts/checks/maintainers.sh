@@ -6,6 +6,7 @@
 # for each of its files. The full --self-test takes minutes here; this
 # checks the same properties for the entries the series adds. Every file
 # the patches given create is covered by an entry other than THE REST.
+# hmmci-check: 70 SNIPPET PATCHES
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 snippet=${1:-$HMMCI_TOP/MAINTAINERS-snippet}

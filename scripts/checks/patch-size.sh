@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # No patch is larger than reviewers take without asking for a split.
+# hmmci-check: 40 PATCHES
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 PATCH..." >&2; exit 2; }
 limit=${HMMCI_PATCH_LINES:-800}

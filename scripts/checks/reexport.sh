@@ -3,6 +3,7 @@
 # patches/ is generated, never edited by hand: import it into a branch
 # (import-series.sh) and export that branch again (export-series.sh); the
 # result must be byte-identical to patches/ and series.
+# hmmci-check: 60
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 [ $# -eq 0 ] || { echo "usage: $0" >&2; exit 2; }

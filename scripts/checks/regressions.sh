@@ -5,6 +5,7 @@
 # pass at the last step, and the tests MUSTPASS lists must pass there.
 # Writes TABLE (markdown): per suite the counts at both ends, every test
 # whose result differs, and every test of the rdma-core suites.
+# hmmci-check: 110 BASE-GUEST LAST-GUEST MUSTPASS OUT/regressions.md
 set -euo pipefail
 [ $# -eq 4 ] || { echo "usage: $0 BASE-GUEST-DIR LAST-GUEST-DIR MUSTPASS TABLE" >&2; exit 2; }
 base=$1 last=$2 must=$3 table=$4

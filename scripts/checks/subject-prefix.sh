@@ -6,6 +6,7 @@
 # change and its only RDMA user, kept together for bisectability) takes
 # the prefix of the file it changes most, as upstream does: the prefix
 # must fit that file, and every touched file must have a rule.
+# hmmci-check: 30 PATCHES
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 [ $# -ge 1 ] || { echo "usage: $0 PATCH..." >&2; exit 2; }

@@ -5,6 +5,7 @@
 # with the machine's npm client into $HMMCI_CACHE/npm on first use. Prints
 # one line, PASS or FAIL with the reason; the validator's own output goes
 # to $HMMCI_CACHE/npm/workflow.log.
+# hmmci-check: 100 WORKFLOW
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 [ $# -le 1 ] || { echo "usage: $0 [WORKFLOW.yml]" >&2; exit 2; }

@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The step runner: one phase of one step of the worktree, on the test
+# machine of a profile (ci/profiles/NAME), with its verdict files in
+# STEPDIR. run-series.sh (x86_64, every step) and arm64-check.sh (arm64,
+# 4k and 64k) run their steps through it.
+#
+#   build      config from the profile's fragments, incremental build of
+#              its targets (or TARGET...), new warnings against the base
+#              lineage of OUTDIR (build-kernel.sh): build, warnings
+#   initramfs  the guest's initramfs with the profile's suites and
+#              excluded tests (build-initramfs.sh), and a copy of the
+#              image in STEPDIR, which the boot takes, whatever later
+#              builds do to OUTDIR
+#   boot       QEMU and the judges (boot-test.sh --profile): boot, kunit,
+#              kselftest
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	echo "usage: $0 build|initramfs|boot PROFILE OUTDIR STEPDIR [--base] [TARGET...]" >&2
+	echo "  --base and TARGET...: build only (--base: the first build of a lineage)" >&2
+	exit 2
+}
+[ $# -ge 4 ] || usage
+phase=$1 profile=$2 out=$3 res=$4
+shift 4
+case $phase in build | initramfs | boot) ;; *) usage ;; esac
+[ "$phase" = build ] || [ $# -eq 0 ] || usage
+profile_load "$profile"
+mkdir -p "$out" "$res"
+
+# A profile of another architecture is a cross build (lib.sh's kmake).
+if [ -n "$prof_arch" ]; then
+	export HMMCI_CROSS_ARCH=$prof_arch HMMCI_CROSS_COMPILE=$prof_cross_compile
+else
+	unset HMMCI_CROSS_ARCH HMMCI_CROSS_COMPILE
+fi
+
+case $phase in
+build)
+	base=()
+	if [ "${1:-}" = --base ]; then
+		base=(--base)
+		shift
+	fi
+	targets=("$@")
+	[ ${#targets[@]} -gt 0 ] || read -r -a targets <<<"$prof_targets"
+	HMMCI_FRAGMENTS="${prof_fragments[*]}" \
+		exec "$HMMCI_TOP/scripts/build-kernel.sh" "${base[@]}" "$out" "$res" "${targets[@]}"
+	;;
+initramfs)
+	# The profile's suites and exclusions; a profile that names no suites
+	# leaves HMMCI_SUITES (the operator's, or all) as it is.
+	[ -z "$prof_suites" ] || export HMMCI_SUITES=$prof_suites
+	if [ -n "$prof_excluded" ]; then
+		export HMMCI_EXCLUDED=$prof_excluded
+	else
+		unset HMMCI_EXCLUDED
+	fi
+	"$HMMCI_TOP/scripts/build-initramfs.sh" "$out" "$res"
+	img=$res/$(basename "$prof_image")
+	[ -f "$img" ] || cp "$out/$prof_image" "$img"
+	;;
+boot)
+	exec "$HMMCI_TOP/scripts/boot-test.sh" --profile "$profile" "$out" "$res"
+	;;
+esac

@@ -18,8 +18,10 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	echo "usage: $0 build|initramfs|boot PROFILE OUTDIR STEPDIR [--base] [TARGET...]" >&2
-	echo "  --base and TARGET...: build only (--base: the first build of a lineage)" >&2
+	echo "usage: $0 build|initramfs|boot PROFILE OUTDIR STEPDIR" \
+		"[--base] [TARGET...]" >&2
+	echo "  --base, TARGET...: build only (--base: the first build" \
+		"of a lineage)" >&2
 	exit 2
 }
 [ $# -ge 4 ] || usage

@@ -34,8 +34,9 @@ has_share() {
 
 # root_enter TAG: mount the share TAG at $h (/mnt/TAG) with the guest's
 # /proc, /sys, /dev (with a tmpfs /dev/shm) and a tmpfs /tmp and /run in
-# it, for chroot $h; skip the suite when there is no such share. cache=loose: the share is
-# read-only, so the guest may cache what it looked up; python's imports
+# it, for chroot $h; skip the suite when there is no such share.
+# cache=loose: the share is read-only, so the guest may cache what it
+# looked up; python's imports
 # stat hundreds of paths, each a 9p round trip under TCG (measured: the
 # rdma-core ODP tests 14 s -> 9-10 s on the same kernel). root_leave
 # undoes it when the suite exits, whatever the way.

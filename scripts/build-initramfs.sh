@@ -117,10 +117,15 @@ if printf '%s\n' "${suites[@]}" | grep -q '/27-rdma-odp-huge-unstable$'; then
 	ucc=(gcc -O2 -Wall -Wextra -Werror -DHAVE_IBV_WR_FLUSH -I "$inc" -o "$bin"
 		"$HMMCI_TOP/ci/guest/tests/odp-huge-test.c"
 		-L "$HMMCI_GUESTROOT/usr/lib/x86_64-linux-gnu" -Wl,--allow-shlib-undefined -libverbs)
-	# It depends on its sources, the root and the command, not on the
-	# step's tree: built once for all the steps that run it.
-	ukey=$(cat "$HMMCI_TOP"/ci/guest/tests/{odp-huge-test.c,odp-common.h} \
-		"$HMMCI_GUESTROOT/.hmmci-root" <(printf '%s\n' "${ucc[@]}") | sha256sum | cut -c1-16)
+	# It depends on the compiler, its preprocessed source (every header
+	# it includes), the root and the command, not on the step's tree:
+	# built once for all the steps that run it.
+	ukey=$({
+		gcc --version | head -n1
+		gcc -E -DHAVE_IBV_WR_FLUSH -I "$inc" "$HMMCI_TOP/ci/guest/tests/odp-huge-test.c" 2>/dev/null || true
+		cat "$HMMCI_GUESTROOT/.hmmci-root"
+		printf '%s\n' "${ucc[@]}"
+	} | sha256sum | cut -c1-16)
 	if [ -x "$bin" ] && [ "$(cat "$bin.key" 2>/dev/null)" = "$ukey" ]; then
 		echo "reused $bin (key $ukey): built by: ${ucc[*]}" >"$res/odp-huge-test-unstable-build.log"
 		log "initramfs: odp-huge-test-unstable unchanged, reused"

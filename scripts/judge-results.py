@@ -185,9 +185,9 @@ def main():
         sig = re.match(r'fail\(rc=(\d+)\)', st)
         if st not in ('pass', 'skip') and not st.startswith('fail'):
             bad.append(f'{suite}({st or "did not finish"})')
-        elif sig and int(sig.group(1)) > 128:
-            # A failing test exits 1; above 128 the suite was killed by a
-            # signal, whatever it printed before.
+        elif sig and 128 < int(sig.group(1)) <= 128 + 64:
+            # A failing test exits 1; 128 + N: the suite was killed by
+            # signal N, whatever it printed before.
             bad.append(f'{suite}(killed by signal {int(sig.group(1)) - 128})')
     # A suite that ran (the guest's init wrote its status) but left no log.
     for suite, st in sorted(status.items()):

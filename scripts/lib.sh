@@ -92,6 +92,8 @@ cache_lock() {
 	mkdir -p "$HMMCI_CACHE"
 	local f=$HMMCI_CACHE/lock wait=${HMMCI_LOCK_WAIT:-7200} owner
 	exec {hmmci_lock_fd}>>"$f"
+	# The progress ticker (run_logged) of any script of the run closes it.
+	export HMMCI_LOCK_FD=$hmmci_lock_fd
 	if ! flock -n "$hmmci_lock_fd"; then
 		owner=$(cat "$f.owner" 2>/dev/null || echo "an unknown run")
 		log "cache: $HMMCI_CACHE is in use by $owner; waiting for it (at most ${wait}s)"
@@ -138,7 +140,8 @@ run_logged() {
 	fi
 	"$@" >"$logfile" 2>&1 || rc=$?
 	if [ -n "$ticker" ]; then
-		kill "$ticker" 2>/dev/null || true
+		# KILL: a TERM that the caller ignores would leave it running.
+		kill -KILL "$ticker" 2>/dev/null || true
 		wait "$ticker" 2>/dev/null || true
 	fi
 	log "  done in $(($(date +%s) - t))s, exit $rc"
@@ -146,26 +149,38 @@ run_logged() {
 }
 
 # progress_ticker LOGFILE T0 EVERY: run_logged's progress lines (to
-# HMMCI_PROGRESS_FD), until killed or the run is gone. It sleeps a second at a time (no sleep of its
-# outlives it by more) and does not hold the cache lock (cache_lock).
+# HMMCI_PROGRESS_FD), until killed or the script is gone. It sleeps a
+# second at a time (no sleep of its outlives it by more) and does not
+# hold the cache lock (cache_lock).
 progress_ticker() {
 	local logfile=$1 t0=$2 every=$3 n=0 last
-	[ -z "${hmmci_lock_fd:-}" ] || exec {hmmci_lock_fd}>&-
+	if [ -n "${HMMCI_LOCK_FD:-}" ] && [ -e "/proc/$BASHPID/fd/$HMMCI_LOCK_FD" ]; then
+		exec {HMMCI_LOCK_FD}>&-
+	fi
+	[ -n "${HMMCI_PROGRESS_FD:-}" ] || return 0
 	while kill -0 $$ 2>/dev/null; do
 		sleep 1
 		n=$((n + 1))
 		[ $((n % every)) -eq 0 ] || continue
-		last=$(tail -n1 "$logfile" 2>/dev/null | tr -s ' \t' ' ' | sed 's/^ //' | cut -c1-72 || true)
+		# The last line, printable characters only, at most 72.
+		last=$(tail -n1 "$logfile" 2>/dev/null | LC_ALL=C tr -cd '[:print:]\t' |
+			tr -s ' \t' ' ' | sed 's/^ //' | LC_ALL=C cut -c1-72 || true)
 		{ log "  ... $(($(date +%s) - t0))s, $(wc -l <"$logfile" 2>/dev/null || echo 0) lines in $(basename "$logfile")${last:+, last: $last}" 2>&"$HMMCI_PROGRESS_FD"; } 2>/dev/null || true
 	done
 }
 # HMMCI_PROGRESS_FD: where the progress lines go, the stderr of the first
 # script of a run (an fd its children inherit), so that they reach the
 # operator's terminal even from a script whose stderr goes to a step's
-# errors.txt.
-if [ -z "${HMMCI_PROGRESS_FD:-}" ]; then
+# errors.txt. None when that stderr is closed.
+if [ -z "${HMMCI_PROGRESS_FD:-}" ] && { : >&2; } 2>/dev/null; then
 	exec {HMMCI_PROGRESS_FD}>&2
 	export HMMCI_PROGRESS_FD
+fi
+# git's automatic gc runs in the foreground: detached, it would outlive
+# the run holding the fds the run's scripts inherit (the progress fd, a
+# pipe to the CI's log; the cache lock).
+if [ -z "${GIT_CONFIG_COUNT:-}" ]; then
+	export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=gc.autoDetach GIT_CONFIG_VALUE_0=false
 fi
 
 # The time budget of the test command: test.sh sets HMMCI_DEADLINE (epoch

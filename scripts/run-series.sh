@@ -408,7 +408,9 @@ stop=0 last_boot=
 declare -A w1_prev
 w1_step=
 # run_step I: apply, build, check and boot step I into $d (and $p, the
-# patch); to_store: "KEY BASE" when the row is to be stored for reuse.
+# patch); store_key, store_base: the key and kind (1: the base) of a row
+# to store for reuse, when it passes (no key: an unknown tree, not
+# stored).
 # stop=1: the series cannot go on (the patch does not apply).
 run_step() {
 	local i=$1
@@ -437,7 +439,7 @@ run_step() {
 		else
 			build_and_boot "$d" --base || true
 		fi
-		to_store="$key 1"
+		store_key=$key store_base=1
 		return 0
 	fi
 	p=${patches[$((i - 1))]}
@@ -543,7 +545,7 @@ run_step() {
 		done
 		w1_step=$i
 	fi
-	to_store="$key 0"
+	store_key=$key store_base=0
 	return 0
 }
 
@@ -561,11 +563,11 @@ sparse_verdict() {
 # Each step ends with its record, written once, from which its row is
 # reported and the decision to store it is taken.
 for i in $(seq "$first" "$last"); do
-	to_store=
+	store_key='' store_base=''
 	run_step "$i"
 	sparse_verdict "$d"
 	"$HMMCI_TOP/scripts/step-record.sh" "$d"
-	[ -z "$to_store" ] || store_row "$d" $to_store
+	[ -z "$store_key" ] || store_row "$d" "$store_key" "$store_base"
 	[ $stop -eq 0 ] || break
 done
 

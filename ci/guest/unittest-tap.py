@@ -53,7 +53,8 @@ for line in notes:
         # "failures=1, errors=2, expected failures=3, unexpected
         # successes=4": keys of more than one word.
         failed = sum(int(v) for k, v in
-                     (f.strip().rsplit('=', 1) for f in m.group(1).split(','))
+                     (f.strip().rsplit('=', 1) for f in m.group(1).split(',')
+                      if re.fullmatch(r'[a-z ]+=\d+', f.strip()))
                      if k in ('failures', 'errors', 'unexpected successes'))
 bad = [st for name, st, why in tests
        if not st.startswith('skipped') and st not in ('ok', 'expected failure')]

@@ -196,7 +196,8 @@ class KselftestTapTest(JudgeTestCase):
         # was judged PASS 3/0/0 before the plan was checked).
         self.suite('rdma-odp', 'rdma-odp-plan-not-met')
         v = self.judge()
-        self.assertTrue(v.kselftest.startswith('FAIL'), v.kselftest)
+        self.assertEqual(v.kselftest, 'FAIL 3/1/0')
+        self.assertEqual(v.failures, ['suite rdma-odp(plan 1..5, 3 results)'])
 
     def test_suite_log_missing(self):
         # A suite that the status file says ran, but whose log is
@@ -205,7 +206,8 @@ class KselftestTapTest(JudgeTestCase):
         self.suite('hmm-fault', 'hmm-fault-fixed')
         self.suite('rdma-odp', None, 'pass')
         v = self.judge()
-        self.assertTrue(v.kselftest.startswith('FAIL'), v.kselftest)
+        self.assertEqual(v.kselftest, 'FAIL 3/1/0')
+        self.assertEqual(v.failures, ['suite rdma-odp(no rdma-odp.log: pass)'])
 
     def test_suite_crashed_after_its_results(self):
         # "fail(rc=N)" is accepted for N <= 128, because a suite with
@@ -213,7 +215,15 @@ class KselftestTapTest(JudgeTestCase):
         # and then died (rc=139, SIGSEGV) fails.
         self.suite('hmm-fault', 'hmm-fault-fixed', 'fail(rc=139)')
         v = self.judge()
-        self.assertTrue(v.kselftest.startswith('FAIL'), v.kselftest)
+        self.assertEqual(v.kselftest, 'FAIL 3/1/0')
+        self.assertEqual(v.failures, ['suite hmm-fault(killed by signal 11)'])
+
+    def test_suite_exit_code_above_signals(self):
+        # 255 is an exit code (a failing test program's), not a signal:
+        # the results decide, as for any other failing exit.
+        self.suite('hmm-fault', 'hmm-fault-fixed', 'fail(rc=255)')
+        v = self.judge()
+        self.assertEqual(v.kselftest, 'PASS 3/0/0')
 
 
 class ExpectedFailuresTest(JudgeTestCase):
@@ -288,7 +298,9 @@ class ExpectedFailuresTest(JudgeTestCase):
         self.suite('hmm-fault', None, 'fail(rc=1)')
         self.suite('rdma-odp', 'rdma-odp-pass')
         v = self.judge(applied='base')
-        self.assertTrue(v.kselftest.startswith('FAIL'), v.kselftest)
+        self.assertEqual(v.kselftest, 'FAIL 12/1/0')
+        self.assertEqual(v.failures,
+                         ['suite hmm-fault(no hmm-fault.log: fail(rc=1))'])
 
 
 class KUnitTest(JudgeTestCase):
@@ -378,7 +390,12 @@ class KUnitTest(JudgeTestCase):
                     os.path.join(self.res, 'kunit.json'))
         self.suite('hmm-fault', 'hmm-fault-fixed')
         v = self.judge()
-        self.assertTrue(v.kunit.startswith('FAIL'), v.kunit)
+        self.assertTrue(v.kunit.startswith(
+            'FAIL kunit.py produced no JSON (Expecting value'), v.kunit)
+        self.assertEqual(len(v.failures), 1, v.failures)
+        self.assertTrue(v.failures[0].startswith(
+            'kunit: kunit.py produced no JSON ('), v.failures)
+        self.assertEqual(v.kselftest, 'PASS 3/0/0')
 
 
 class MutantBreaksTest(JudgeTestCase):

@@ -53,6 +53,9 @@ if [ $setup -eq 1 ]; then
 	"$HMMCI_TOP/scripts/fetch-base.sh"
 fi
 need_cmd git make ccache aarch64-linux-gnu-gcc qemu-system-aarch64
+# HMMCI_COHERENT's reserved RAM is at x86_64 test machine addresses,
+# outside the arm64 guest's memory: never for arm64.
+unset HMMCI_COHERENT
 results=$(mkdir -p "$results" && cd "$results" && pwd)
 
 # Its own worktree and build directories: the x86_64 run is not touched.

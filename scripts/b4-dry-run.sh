@@ -28,7 +28,9 @@ g=(git -C "$wt")
 "${g[@]}" branch -D b4/hmm-huge >/dev/null 2>&1 || true
 # b4 reads git's configuration: an SMTP server that is never reached
 # (-o only writes files) keeps it off its web endpoint.
-export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=sendemail.smtpserver GIT_CONFIG_VALUE_0=/bin/false
+cfg_i=${GIT_CONFIG_COUNT:-0}
+export GIT_CONFIG_COUNT=$((cfg_i + 1)) "GIT_CONFIG_KEY_$cfg_i=sendemail.smtpserver" \
+	"GIT_CONFIG_VALUE_$cfg_i=/bin/false"
 cd "$wt"
 b4 prep -n hmm-huge -f "$base" >"$out.prep.log" 2>&1 ||
 	die b4 "$out.prep.log" "cd $wt && b4 prep -n hmm-huge -f $base" "b4 prep failed"

@@ -55,17 +55,21 @@ fi
 # file or directory under results/checks).
 base=$(cut -d" " -f2 "$HMMCI_TOP/results/series/base" 2>/dev/null || echo "$HMMCI_BASE_TAG")
 last=$(printf %02d ${#patches[@]})
+# "ORDER NAME ARG..." per check, sorted by order then name.
 checks=()
 for f in "$HMMCI_TOP"/scripts/checks/*.sh; do
-	m=$(sed -n 's/^# hmmci-check: *//p' "$f")
-	[ -n "$m" ] || die checks "$f" "grep hmmci-check $f" "a check without its '# hmmci-check: ORDER ARG...' line"
-	checks+=("$m $(basename "$f" .sh)")
+	m=$(grep -m1 '^# hmmci-check:' "$f" | sed 's/^# hmmci-check: *//' || true)
+	[[ $m =~ ^[0-9]+( |$) ]] || die checks "$f" "grep hmmci-check $f" \
+		"a check without its '# hmmci-check: ORDER ARG...' line (ORDER a number)"
+	read -r order rest <<<"$m"
+	checks+=("$order $(basename "$f" .sh) $rest")
 done
-while read -r order rest; do
+mapfile -t checks < <(printf '%s\n' "${checks[@]}" | LC_ALL=C sort -k1,1n -k2,2)
+for c in "${checks[@]}"; do
+	read -r order name rest <<<"$c"
 	read -r -a words <<<"$rest"
-	name=${words[-1]}
 	args=()
-	for w in "${words[@]:0:${#words[@]}-1}"; do
+	for w in ${words[@]+"${words[@]}"}; do
 		case $w in
 		PATCHES) args+=("${patches[@]}") ;;
 		COVER) args+=("$HMMCI_TOP/patches/0000-cover-letter.patch") ;;
@@ -80,7 +84,8 @@ while read -r order rest; do
 			"unknown argument $w in its hmmci-check line (order $order)" ;;
 		esac
 	done
-	check "$name" ${args[@]+"${args[@]}"}
-done < <(printf '%s\n' "${checks[@]}" | sort -n)
+	# stdin: nothing (a check that reads it must not read the others)
+	check "$name" ${args[@]+"${args[@]}"} </dev/null
+done
 echo "$pass $fail $skip" >"$res/counts"
 echo "$pass passed, $fail failed, $skip skipped"

@@ -60,7 +60,12 @@ else
 			die debug "$p" "git apply --check $p" "patch does not apply"
 	done < <(series_patches)
 fi
-[ $asis -eq 1 ] || worktree_ensure "$tree" "$wt" "$HMMCI_BASE_TAG"
+# Made when missing; an existing one (HMMCI_DEBUG_WORKTREE may name the
+# operator's own checkout) is never removed here.
+if [ $asis -eq 0 ] && [ ! -e "$wt/.git" ]; then
+	"${g[@]}" worktree prune
+	"${g[@]}" worktree add -q --detach "$wt" "$HMMCI_BASE_TAG"
+fi
 export HMMCI_WORKTREE=$wt
 w=(git -C "$wt")
 # Check out only when the tree differs, so an unchanged tree rebuilds

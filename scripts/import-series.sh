@@ -13,7 +13,12 @@ parse_branch_args usage "$@"
 cache_lock
 [ "$tree" != "$HMMCI_BASE_TREE" ] || "$HMMCI_TOP/scripts/fetch-base.sh"
 wt=$HMMCI_CACHE/dev-$branch
-worktree_ensure "$tree" "$wt" "$base"
+# Made when missing; an existing one is the developer's (it may hold
+# work not committed yet): never removed here.
+if [ ! -e "$wt/.git" ]; then
+	git -C "$tree" worktree prune
+	git -C "$tree" worktree add -q --detach "$wt" "$base"
+fi
 git -C "$wt" checkout -q -B "$branch" "$base"
 while read -r p; do
 	case $p in '' | '#'*) continue ;; esac

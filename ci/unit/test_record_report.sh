@@ -151,12 +151,4 @@ case_report_marks_reuse() {
 	row 03 | grep -qF "| PASS 40s tcg (boot of step 02, same image) |" || fail "boot cell: $(row 03)"
 }
 
-cases=$(declare -F | sed -n 's/^declare -f case_//p')
-case ${1:-} in
---list) echo "$cases" ;;
-'') echo "usage: $0 --list | CASE" >&2; exit 2 ;;
-*)
-	grep -qxF -- "$1" <<<"$cases" || { echo "no case $1" >&2; exit 2; }
-	"case_$1"
-	;;
-esac
+. "$(dirname "$0")/cases.sh"

@@ -160,12 +160,4 @@ case_base_logs_missing() {
 	[ ! -s err ] || fail "stderr: $(cat err)"
 }
 
-cases=$(declare -F | sed -n 's/^declare -f case_//p')
-case ${1:-} in
---list) echo "$cases" ;;
-'') echo "usage: $0 --list | CASE" >&2; exit 2 ;;
-*)
-	grep -qxF -- "$1" <<<"$cases" || { echo "no case $1" >&2; exit 2; }
-	"case_$1"
-	;;
-esac
+. "$(dirname "$0")/cases.sh"

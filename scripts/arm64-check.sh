@@ -124,7 +124,6 @@ build_step() { # I PS: build; a step to boot also gets its initramfs and
 		budget_skip "arm64 $ps build of step $i" $need "$d/build" "$d/warnings"
 		return
 	fi
-	echo "$ps" >"$d/pagesize"
 	if ! "$HMMCI_TOP/scripts/step.sh" build "arm64-$ps" "$out" "$d" "${flag[@]}" \
 		2>>"$d/errors.txt"; then
 		[ -f "$d/build" ] || echo "FAIL see $d/errors.txt" >"$d/build"

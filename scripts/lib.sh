@@ -179,9 +179,19 @@ fi
 # git's automatic gc runs in the foreground: detached, it would outlive
 # the run holding the fds the run's scripts inherit (the progress fd, a
 # pipe to the CI's log; the cache lock).
-if [ -z "${GIT_CONFIG_COUNT:-}" ]; then
-	export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=gc.autoDetach GIT_CONFIG_VALUE_0=false
-fi
+# Added after the caller's own GIT_CONFIG_* entries, once (lib.sh is
+# sourced again by every script a run starts).
+hmmci_gc_foreground() {
+	local i k n=${GIT_CONFIG_COUNT:-0}
+	[[ $n =~ ^[0-9]+$ ]] || return 0
+	for ((i = 0; i < n; i++)); do
+		k=GIT_CONFIG_KEY_$i
+		[ "${!k:-}" != gc.autoDetach ] || return 0
+	done
+	export GIT_CONFIG_COUNT=$((n + 1)) "GIT_CONFIG_KEY_$n=gc.autoDetach" \
+		"GIT_CONFIG_VALUE_$n=false"
+}
+hmmci_gc_foreground
 
 # The time budget of the test command: test.sh sets HMMCI_DEADLINE (epoch
 # seconds); without it there is none. budget_left: the seconds left.
@@ -342,10 +352,16 @@ worktree_ensure() {
 }
 
 # worktree_clean DIR: nothing of an interrupted run (a killed git am, a
-# half checkout) is kept in the worktree DIR.
+# half checkout) is kept in the worktree DIR. The path is absolute: in a
+# main worktree (the base tree) --git-path alone prints .git/rebase-apply,
+# relative to DIR, not to the caller's directory. git am --abort needs a
+# committer identity, which a machine may lack (apply-patch.sh gives one
+# to its own git am): then the stopped session is removed by hand.
 worktree_clean() {
-	if [ -d "$(git -C "$1" rev-parse --git-path rebase-apply)" ]; then
-		git -C "$1" am --abort >/dev/null 2>&1 || true
+	local ra
+	ra=$(git -C "$1" rev-parse --path-format=absolute --git-path rebase-apply)
+	if [ -d "$ra" ]; then
+		git -C "$1" am --abort >/dev/null 2>&1 || rm -rf "$ra"
 	fi
 	git -C "$1" reset -q --hard
 }
@@ -420,11 +436,12 @@ profile_load() {
 	for k in fragments targets image qemu cpu kvm memory console hugetlb timeout; do
 		[ -n "${!k:-}" ] || die profile "$f" "cat $f" "profile $1 has no $k"
 	done
-	prof_name=$1 prof_arch=$arch prof_cross_compile=$cross_compile
-	prof_targets=$targets prof_image=$image prof_qemu=$qemu prof_machine=$machine
+	# The keys not checked above are optional: empty when a profile has none.
+	prof_name=$1 prof_arch=${arch:-} prof_cross_compile=${cross_compile:-}
+	prof_targets=$targets prof_image=$image prof_qemu=$qemu prof_machine=${machine:-}
 	prof_cpu=$cpu prof_kvm=$kvm prof_memory=$memory prof_console=$console
-	prof_hugetlb=$hugetlb prof_shares=$shares prof_timeout=$timeout
-	prof_suites=$suites prof_excluded=${excluded:+$HMMCI_TOP/$excluded}
+	prof_hugetlb=$hugetlb prof_shares=${shares:-} prof_timeout=$timeout
+	prof_suites=${suites:-} prof_excluded=${excluded:+$HMMCI_TOP/$excluded}
 	prof_fragments=()
 	for k in $fragments; do
 		prof_fragments+=("$HMMCI_TOP"/$k)

@@ -13,7 +13,7 @@ usage() {
 	usage: $0 [--tree DIR --base REV] [--series FILE] [--results DIR]
 	          [--quick] [--no-boot] [--no-setup]
 	          [--list-steps | --step N | --steps A..B] [--reuse] [--force]
-	          [--no-bench]
+	          [--no-bench] [--odp-only]
 	  --tree DIR --base REV  use your own kernel git tree and base commit
 	                         (default: Debian's 7.3.4 source, tag v7.3.4)
 	  --series FILE          quilt-style list (default: $HMMCI_TOP/series)
@@ -32,6 +32,9 @@ usage() {
 	                         that pass are still stored)
 	  --no-bench             no benchmarks in the guest of the last step
 	                         (prove-tests.sh: its last step is a proof)
+	  --odp-only             the guest of the last step runs rdma-core's ODP
+	                         tests, not both versions' whole suites
+	                         (prove-tests.sh: nothing compares its suites)
 	  with HMMCI_DEADLINE (test.sh's time budget), a step that cannot be
 	  built and booted before it is a SKIP row saying so
 	  results are stored in \$HMMCI_CACHE/results/KEY, KEY = sha of the step's
@@ -42,7 +45,7 @@ usage() {
 }
 
 tree= base= series=$HMMCI_TOP/series results=$HMMCI_TOP/results/series patchdir=
-quick=0 boot=1 setup=1 bench=1
+quick=0 boot=1 setup=1 bench=1 whole=1
 list=0 first= last= reuse= force=0
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -61,6 +64,7 @@ while [ $# -gt 0 ]; do
 	--reuse) reuse=1 ;;
 	--force) force=1 ;;
 	--no-bench) bench=0 ;;
+	--odp-only) whole=0 ;;
 	*) usage ;;
 	esac
 	shift
@@ -286,7 +290,9 @@ bench_at() { # I: 1 when the guest of step I runs the benchmarks
 
 # rdma_core_at I: how much of rdma-core's tests the guest of step I runs
 # (build-initramfs.sh). all: both rdma-core versions' whole suites, at the
-# base and the last step, which scripts/checks/regressions.sh compares.
+# base and the last step, which scripts/checks/regressions.sh compares
+# (not at the last step with --odp-only: a proof's last step is compared
+# with nothing).
 # odp: both versions' ODP tests and the FLUSH and ATOMIC WRITE tests built
 # against the newest, at a step whose patch touches the RDMA core, rxe,
 # the RDMA headers or hmm_range_fault() (mm/hmm.c, linux/hmm.h), which
@@ -294,7 +300,7 @@ bench_at() { # I: 1 when the guest of step I runs the benchmarks
 # whole suites cost about 2 minutes a boot under TCG (measured), too much
 # for every step on a cold run.
 rdma_core_at() {
-	if [ "$1" -eq 0 ] || [ "$1" -eq ${#patches[@]} ]; then
+	if [ "$1" -eq 0 ] || { [ $whole -eq 1 ] && [ "$1" -eq ${#patches[@]} ]; }; then
 		echo all
 	elif grep -qE '^\+\+\+ b/(drivers/infiniband/(core|sw/rxe)/|include/(rdma|uapi/rdma)/|mm/hmm\.c|include/linux/hmm\.h)' "${patches[$(($1 - 1))]}"; then
 		echo odp

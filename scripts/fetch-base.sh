@@ -40,6 +40,9 @@ if [ $force -eq 0 ] &&
 	log "base: $HMMCI_BASE_TREE already has $HMMCI_BASE_TAG ($(git -C "$HMMCI_BASE_TREE" rev-parse --short "$HMMCI_BASE_TAG"))"
 	exit 0
 fi
+if [ $force -eq 0 ] && [ -e "$HMMCI_BASE_TREE" ]; then
+	log "base: $HMMCI_BASE_TREE has no $HMMCI_BASE_TAG (an import that did not finish): importing again"
+fi
 need_cmd apt-get dpkg-deb xz tar git sha256sum
 
 # A private apt configuration for the backports suite, on the mirror this
@@ -57,6 +60,12 @@ deb=$debdir/${HMMCI_BASE_PKG}_${HMMCI_BASE_VERSION}_all.deb
 if [ -f "$deb" ] && echo "$HMMCI_BASE_SHA256  $deb" | sha256sum -c --status; then
 	log "base: cached $deb"
 else
+	# A cached .deb that is not the pinned one (a download cut short) is
+	# never used, nor left for apt to resume.
+	if [ -e "$deb" ]; then
+		log "base: $deb is $(stat -c %s "$deb") bytes, sha256 $(sha256sum "$deb" | cut -c1-16)..., not the pinned $(echo "$HMMCI_BASE_SHA256" | cut -c1-16)...: removed, downloading again"
+		rm -f "$deb"
+	fi
 	run_logged "$aptdir/update.log" apt-get "${apto[@]}" update ||
 		die fetch-base "$aptdir/update.log" "apt-get ${apto[*]} update" \
 			"cannot read $HMMCI_BASE_SUITE index"

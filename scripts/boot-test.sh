@@ -50,6 +50,8 @@ if [ "${HMMCI_COHERENT:-0}" = 1 ]; then
 	cmdline+=' memmap=512M$0x180000000'
 	cmdline+=" test_hmm.spm_addr_dev0=0x180000000 test_hmm.spm_addr_dev1=0x190000000"
 fi
+# The profile's own parameters, then the operator's.
+[ -z "$prof_cmdline" ] || cmdline+=" $prof_cmdline"
 cmdline+=" ${HMMCI_CMDLINE:-}"
 
 guest=$res/guest

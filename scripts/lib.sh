@@ -428,8 +428,8 @@ series_patches() {
 # or a missing key.
 profile_load() {
 	local f=$HMMCI_TOP/ci/profiles/$1 k arch cross_compile fragments targets \
-		image qemu machine cpu kvm memory console hugetlb shares timeout \
-		suites excluded
+		image qemu machine cpu kvm memory console hugetlb cmdline shares \
+		timeout suites excluded
 	[ -f "$f" ] || die profile "$f" "ls $HMMCI_TOP/ci/profiles" "no profile $1"
 	# shellcheck source=/dev/null
 	. "$f"
@@ -440,7 +440,8 @@ profile_load() {
 	prof_name=$1 prof_arch=${arch:-} prof_cross_compile=${cross_compile:-}
 	prof_targets=$targets prof_image=$image prof_qemu=$qemu prof_machine=${machine:-}
 	prof_cpu=$cpu prof_kvm=$kvm prof_memory=$memory prof_console=$console
-	prof_hugetlb=$hugetlb prof_shares=${shares:-} prof_timeout=$timeout
+	prof_hugetlb=$hugetlb prof_cmdline=${cmdline:-} prof_shares=${shares:-}
+	prof_timeout=$timeout
 	prof_suites=${suites:-} prof_excluded=${excluded:+$HMMCI_TOP/$excluded}
 	prof_fragments=()
 	for k in $fragments; do
@@ -462,7 +463,8 @@ step_check_titles() {
 # result files (scripts that build, boot and judge, the config fragments,
 # the guest suites and tests, the benchmark). Scripts that only report,
 # merge or check the series as a whole, and the arm64 check, are left out,
-# so editing them does not invalidate stored results.
+# so editing them does not invalidate stored results; so is fetch-base.sh,
+# whose product, the base tree, is in the key by its id.
 harness_version() {
 	(cd "$HMMCI_TOP" && find scripts ci bench -type f \
 		! -path 'scripts/checks/*' ! -path 'ci/selftest/*' \
@@ -473,6 +475,7 @@ harness_version() {
 		! -name b4-dry-run.sh ! -name cover-letter.txt ! -name proofs.txt \
 		! -name debug-check.sh ! -path 'ci/x86_64-debug/*' \
 		! -path 'ci/unit/*' ! -name unit-tests.sh ! -path 'ci/profiles/arm64-*' \
+		! -path ci/profiles/x86_64-debug ! -name fetch-base.sh \
 		-print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16
 }
 

@@ -3,7 +3,8 @@
 # The step runner: one phase of one step of the worktree, on the test
 # machine of a profile (ci/profiles/NAME), with its verdict files in
 # STEPDIR. run-series.sh (x86_64, every step) and arm64-check.sh (arm64,
-# 4k and 64k) run their steps through it.
+# 4k and 64k) run their steps through it; debug-check.sh (x86_64-debug)
+# its initramfs and boot, after a build of its own.
 #
 #   build      config from the profile's fragments, incremental build of
 #              its targets (or TARGET...), new warnings against the base
@@ -53,8 +54,13 @@ build)
 	;;
 initramfs)
 	# The profile's suites and exclusions; a profile that names no suites
-	# leaves HMMCI_SUITES (the operator's, or all) as it is.
-	[ -z "$prof_suites" ] || export HMMCI_SUITES=$prof_suites
+	# leaves HMMCI_SUITES (the operator's, or all) as it is, and
+	# HMMCI_SUITES=all (debug-check.sh --all-suites) takes every suite
+	# whatever the profile names.
+	case ${HMMCI_SUITES:-} in
+	all) export HMMCI_SUITES= ;;
+	*) [ -z "$prof_suites" ] || export HMMCI_SUITES=$prof_suites ;;
+	esac
 	if [ -n "$prof_excluded" ]; then
 		export HMMCI_EXCLUDED=$prof_excluded
 	else

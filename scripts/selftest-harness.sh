@@ -73,7 +73,7 @@ head=$(git -C "$HMMCI_WORKTREE" rev-parse HEAD)
 base=$(git -C "$HMMCI_WORKTREE" rev-parse "$HMMCI_BASE_TAG^{commit}" 2>/dev/null || echo none)
 dirty=$(git -C "$HMMCI_WORKTREE" status --porcelain --untracked-files=no)
 inam=0
-[ -d "$(git -C "$HMMCI_WORKTREE" rev-parse --git-path rebase-apply)" ] && inam=1
+[ -d "$(git -C "$HMMCI_WORKTREE" rev-parse --path-format=absolute --git-path rebase-apply)" ] && inam=1
 if [ "$rc" -ne 0 ] && [[ $row == FAIL*mm/hmm.c* ]] &&
 	grep -q 'does not apply' "$res/no-apply.log" &&
 	grep -q '0001-mm-hmm-harness-self-test-a-patch-that-does-not-apply.patch' "$res/no-apply.log" &&
@@ -309,7 +309,7 @@ for point in "base|== step 0|0" "am|== step 1|0" "build|== step 1|1"; do
 	rc=$(run interrupt "interrupt/after-$name")
 	row=$(cat "$res/interrupt/after-$name/01/build" 2>/dev/null || echo missing)
 	inam=0
-	[ ! -d "$(git -C "$HMMCI_WORKTREE" rev-parse --git-path rebase-apply)" ] || inam=1
+	[ ! -d "$(git -C "$HMMCI_WORKTREE" rev-parse --path-format=absolute --git-path rebase-apply)" ] || inam=1
 	iwhy+="${iwhy:+; }killed at $name ($(tail -n1 "$ir/killed-$name.log" | cut -c1-40)), then rc $rc, build $row"
 	if [ "$rc" -ne 0 ] || [[ $row != PASS* ]] || [ $inam -ne 0 ]; then
 		irc=1

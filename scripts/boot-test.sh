@@ -101,7 +101,7 @@ boot() {
 	t=$(date +%s)
 	rc=0
 	timeout "$limit" "${qcmd[@]}" >"$res/qemu.log" 2>&1 &
-	pid=$!
+	pid=$! qpid=$!
 	if [ "$a" = kvm ]; then
 		while kill -0 $pid 2>/dev/null && [ ! -s "$res/console.log" ] &&
 			[ $(($(date +%s) - t)) -lt 30 ]; do
@@ -120,6 +120,13 @@ boot() {
 	return $rc
 }
 
+# A signal to this script alone (its parent killed, not its process
+# group) stops the guest too: no QEMU left running into the results share
+# of a step that the next run makes again. timeout(1) passes the signal
+# on to QEMU.
+qpid=
+trap '[ -z "$qpid" ] || kill "$qpid" 2>/dev/null; exit 143' TERM
+trap '[ -z "$qpid" ] || kill "$qpid" 2>/dev/null; exit 130' INT
 rc=0
 boot "$accel" || rc=$?
 if [ $rc -eq 99 ]; then

@@ -30,7 +30,7 @@ pass=0 fail=0 skip=0
 # about a minute).
 if ! in_budget 420; then
 	budget_skip "harness self-tests" 420 "$res/budget"
-	echo "0 0 11" >"$res/counts"
+	echo "0 0 14" >"$res/counts"
 	echo "selftest: SKIPPED ($(cat "$res/budget"))"
 	exit 0
 fi
@@ -241,8 +241,8 @@ fi
 #    outside the case's own directory.
 gf=$res/guest-faults
 img=$HMMCI_TOP/results/series/00
-boot_fault() { # KIND SUITE TIMEOUT: boot the base step with the fixture
-	local d=$gf/$1 rc=0
+fault_prep() { # KIND SUITE: the step directory of a boot of the base step with the fixture
+	local d=$gf/$1
 	mkdir -p "$d/root/fixture"
 	cp "$img/bzImage" "$d/"
 	cp "$img/image-version" "$d/" 2>/dev/null || true
@@ -253,8 +253,21 @@ boot_fault() { # KIND SUITE TIMEOUT: boot the base step with the fixture
 	chmod 755 "$d/root/init" "$d/root/fixture/10-$1"
 	(cd "$d/root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -9) >"$d/fixture.cpio.gz"
 	cat "$img/initramfs.cpio.gz" "$d/fixture.cpio.gz" >"$d/initramfs.cpio.gz"
-	HMMCI_DEADLINE='' HMMCI_ACCEL=tcg HMMCI_HOSTROOT=0 HMMCI_BOOT_TIMEOUT=$3 \
-		"$HMMCI_TOP/scripts/boot-test.sh" "$d" "$d" >"$d.log" 2>&1 || rc=$?
+}
+fault_boot() { # KIND TIMEOUT: boot it (in the background with a third argument &)
+	local d=$gf/$1
+	if [ "${3:-}" = '&' ]; then
+		HMMCI_DEADLINE='' HMMCI_ACCEL=tcg HMMCI_HOSTROOT=0 HMMCI_BOOT_TIMEOUT=$2 \
+			"$HMMCI_TOP/scripts/boot-test.sh" "$d" "$d" >"$d.log" 2>&1 &
+	else
+		HMMCI_DEADLINE='' HMMCI_ACCEL=tcg HMMCI_HOSTROOT=0 HMMCI_BOOT_TIMEOUT=$2 \
+			"$HMMCI_TOP/scripts/boot-test.sh" "$d" "$d" >"$d.log" 2>&1
+	fi
+}
+boot_fault() { # KIND SUITE TIMEOUT: boot the base step with the fixture
+	local rc=0
+	fault_prep "$1" "$2"
+	fault_boot "$1" "$3" || rc=$?
 	echo "$rc"
 }
 fault_ok() { # KIND RC PATTERN: the boot failed with PATTERN and showed the console
@@ -263,10 +276,11 @@ fault_ok() { # KIND RC PATTERN: the boot failed with PATTERN and showed the cons
 		grep -q 'the console ends with' "$d.log" && [ -s "$d/console-tail.txt" ]
 }
 if [ ! -f "$img/bzImage" ] || [ ! -f "$img/initramfs.cpio.gz" ]; then
-	skip=$((skip + 1))
-	echo "selftest guest-faults: SKIPPED (no base step to boot: $img/bzImage and initramfs.cpio.gz come from scripts/run-series.sh --steps 0)"
+	skip=$((skip + 2))
+	echo "selftest guest-faults, guest-killed: SKIPPED (no base step to boot: $img/bzImage and initramfs.cpio.gz come from scripts/run-series.sh --steps 0)"
 elif ! (need_cmd cpio gzip qemu-system-x86_64) 2>"$gf.err"; then
 	check guest-faults bad "$(grep -m1 ERROR "$gf.err")"
+	check guest-killed bad "$(grep -m1 ERROR "$gf.err")"
 else
 	rm -rf "$gf"
 	mkdir -p "$gf"
@@ -280,6 +294,34 @@ else
 		check guest-faults ok "hang: $(cut -c6-60 "$gf/hang/boot"); panic: $(grep -o 'Kernel panic.*' "$gf/panic/boot" | cut -c1-60); no share: $(cut -c6-60 "$gf/noshare/boot")"
 	else
 		check guest-faults bad "hang (rc $h): $(cat "$gf/hang/boot" 2>/dev/null); panic (rc $p): $(cat "$gf/panic/boot" 2>/dev/null); no share (rc $n): $(cat "$gf/noshare/boot" 2>/dev/null)"
+	fi
+	# A boot killed midway: boot-test.sh alone gets SIGTERM (its parent
+	# killed, not its process group) while its guest is in a suite that
+	# hangs. QEMU must be gone within seconds, no verdict may say PASS,
+	# and the same step directory must then boot the passing suite and
+	# pass.
+	d=$gf/killed
+	fault_prep killed hang
+	fault_boot killed 600 '&'
+	bpid=$!
+	poll 300 grep -rqs 'before the hang' "$d/guest" || true
+	hung=$(grep -rls 'before the hang' "$d/guest" 2>/dev/null | head -n1)
+	kill -TERM "$bpid" 2>/dev/null || true
+	krc=0
+	wait "$bpid" || krc=$?
+	poll 10 eval '! pgrep -f "path=$d/guest," >/dev/null' || true
+	left=$(pgrep -af "path=$d/guest," | cut -c1-60 || true)
+	cp "$fx/guest-faults/pass" "$d/root/fixture/10-killed"
+	(cd "$d/root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -9) >"$d/fixture.cpio.gz"
+	cat "$img/initramfs.cpio.gz" "$d/fixture.cpio.gz" >"$d/initramfs.cpio.gz"
+	arc=0
+	fault_boot killed 600 >/dev/null 2>&1 || arc=$?
+	if [ -n "$hung" ] && [ "$krc" -ne 0 ] && [ -z "$left" ] && [ "$arc" -eq 0 ] &&
+		[[ $(cat "$d/boot" 2>/dev/null) == PASS* ]] && grep -q '^killed:pass$' "$d/guest/status"; then
+		check guest-killed ok "killed in the hanging suite (exit $krc): QEMU gone; booted again: $(cut -c1-50 "$d/boot")"
+	else
+		check guest-killed bad "suite reached: ${hung:-no}; exit $krc; QEMU left: ${left:-none}; boot again: rc $arc, $(cat "$d/boot" 2>/dev/null)"
+		[ -z "$left" ] || pkill -f "path=$d/guest," || true
 	fi
 fi
 
@@ -319,6 +361,81 @@ if [ $irc -eq 0 ]; then
 	check interrupt ok "$iwhy"
 else
 	check interrupt bad "$iwhy"
+fi
+
+# 12. A cut download and a cut import: fetch-base.sh on a cache of its own
+#     holding a base tree without its tag (an import that did not finish)
+#     and a .deb cut short (a kill or a full disk during the download).
+#     It must say both, remove the cut .deb, and ask the mirror for it
+#     again: stand-ins for apt-get and apt-cache record the calls and fail
+#     the download, so nothing is downloaded, and nothing cut is extracted
+#     or imported (the tree is left as it was).
+ff=$res/fetch-fault
+fdeb=$ff/cache/debs/${HMMCI_BASE_PKG}_${HMMCI_BASE_VERSION}_all.deb
+bt=$ff/cache/src/linux-source-7.3
+mkdir -p "$ff/bin" "$ff/cache/debs" "$bt"
+head -c 100000 /dev/zero >"$fdeb"
+for c in apt-get apt-cache; do
+	cat >"$ff/bin/$c" <<-STUB
+	#!/bin/sh
+	echo "$c \$*" >>"$ff/calls"
+	case "\$*" in *download*) echo "E: stand-in: no download" >&2; exit 100 ;; esac
+	exit 0
+	STUB
+	chmod 755 "$ff/bin/$c"
+done
+frc=0
+if fixture init -q -b base && fixture commit -q --no-verify --allow-empty -m "half an import"; then
+	half=$(git -C "$bt" rev-parse HEAD)
+	env -u HMMCI_LOCKED -u HMMCI_BASE_TREE -u HMMCI_WORKTREE HMMCI_CACHE="$ff/cache" \
+		PATH="$ff/bin:$PATH" "$HMMCI_TOP/scripts/fetch-base.sh" >"$ff/log" 2>&1 || frc=$?
+else
+	half=none
+	echo "could not make the fixture tree" >"$ff/log"
+fi
+if [ "$frc" -ne 0 ] && grep -q "has no $HMMCI_BASE_TAG (an import that did not finish): importing again" "$ff/log" &&
+	grep -q "is 100000 bytes, sha256 .*not the pinned .*: removed, downloading again" "$ff/log" &&
+	[ ! -e "$fdeb" ] && grep -q "apt-get .* download $HMMCI_BASE_PKG=$HMMCI_BASE_VERSION" "$ff/calls" &&
+	grep -q 'ERROR: download failed' "$ff/log" &&
+	[ "$(git -C "$bt" rev-parse HEAD 2>/dev/null)" = "$half" ]; then
+	check fetch-fault ok "$(grep -c . "$ff/calls") apt calls; $(grep -o 'is 100000 bytes.*removed' "$ff/log" | cut -c1-60)"
+else
+	check fetch-fault bad "rc $frc: $(grep -E 'base:|ERROR' "$ff/log" | tail -n2 | tr '\n' ' ' | cut -c1-200); .deb $([ -e "$fdeb" ] && echo kept || echo removed)"
+fi
+
+# 13. Two real runs at once: two run-series.sh --quick runs of the
+#     interrupt fixture, started together, each taking the cache lock
+#     itself. Their lock and stored rows are in a cache directory of their
+#     own (this self-test holds the real lock); the base tree, worktree,
+#     build directory and ccache are this run's, as two runs on one
+#     machine share them. One must wait for the other, saying so, and
+#     both must pass with the fixture's rows: neither sees the other's
+#     half-applied worktree or build.
+cr=$res/concurrent
+mkdir -p "$cr/cache"
+two() { # NAME: one of the two runs
+	env -u HMMCI_LOCKED HMMCI_DEADLINE='' HMMCI_CACHE="$cr/cache" \
+		HMMCI_BASE_TREE="$HMMCI_BASE_TREE" HMMCI_WORKTREE="$HMMCI_WORKTREE" \
+		HMMCI_BUILD="$HMMCI_BUILD" CCACHE_DIR="$CCACHE_DIR" HMMCI_GUESTROOT="$HMMCI_GUESTROOT" \
+		"$HMMCI_TOP/scripts/run-series.sh" --quick --no-setup --force \
+		--series "$fx/interrupt/series" --results "$cr/$1" >"$cr/$1.log" 2>&1
+}
+arc=0 brc=0
+two a &
+apid=$!
+two b &
+bpid=$!
+wait "$apid" || arc=$?
+wait "$bpid" || brc=$?
+rows() { # NAME: the verdicts of its two rows
+	echo "$(cut -d' ' -f1 "$cr/$1/00/build" 2>/dev/null || echo missing) $(cut -d' ' -f1 "$cr/$1/01/build" 2>/dev/null || echo missing)"
+}
+waited=$(grep -l 'waiting for it' "$cr/a.log" "$cr/b.log" 2>/dev/null | wc -l)
+if [ "$arc" -eq 0 ] && [ "$brc" -eq 0 ] && [ "$(rows a)" = "PASS PASS" ] && [ "$(rows b)" = "PASS PASS" ] &&
+	[ "$waited" -eq 1 ] && grep -q 'is free now' "$cr/a.log" "$cr/b.log"; then
+	check concurrent ok "both passed; $(grep -h -m1 -o 'in use by pid [0-9]*' "$cr/a.log" "$cr/b.log" | head -n1), waited for it"
+else
+	check concurrent bad "a: rc $arc, rows $(rows a); b: rc $brc, rows $(rows b); runs that waited: $waited"
 fi
 
 echo "$pass $fail $skip" >"$res/counts"

@@ -147,16 +147,6 @@ elif [ "$(sh "$HMMCI_WORKTREE/scripts/checker-valid.sh" sparse 2>/dev/null)" != 
 	sparse_note="$(sparse --version 2>&1 | head -n1) cannot check this tree (scripts/checker-valid.sh: no __typeof_unqual__; make C=2 prints 'sparse is not available or not up to date')"
 fi
 
-# checkpatch types ignored, each with its reason in ci/checkpatch.ignore.
-cp_ignore=$(sed -nE 's/^([A-Z_]+)[[:space:]]*#.*/\1/p' "$HMMCI_TOP/ci/checkpatch.ignore" | paste -sd, -)
-
-# checkpatch.pl --strict in the tree (as a developer runs it), with
-# Debian's python3 for its SPDX check (python3-ply, python3-git).
-checkpatch() {
-	(cd "$HMMCI_WORKTREE" && PATH=/usr/bin:/bin:$PATH \
-		./scripts/checkpatch.pl --strict -q --show-types "$@" 2>&1) || true
-}
-
 sparse_kind=
 [ -n "$sparse_note" ] || sparse_kind=sparse
 
@@ -454,7 +444,7 @@ run_step() {
 	echo "$(basename "$p")" >"$d/patch"
 	log "== step $i: $(basename "$p")"
 	if [ $reuse -eq 1 ] && [ -n "$key" ] && [ -d "$rcache/$key/row" ] &&
-		[ -f "$rcache/$key/db/warnings" ] && "$HMMCI_TOP/scripts/apply-patch.sh" "$p" 2>"$d/apply.log" &&
+		[ -f "$rcache/$key/db/warnings" ] && "$HMMCI_TOP/scripts/step.sh" apply "$d" "$p" &&
 		reuse_row "$d" "$key" 0; then
 		echo "$subj" >"$d/subject"
 		return 0
@@ -463,14 +453,11 @@ run_step() {
 	if ! in_budget "$need"; then
 		# Applied all the same: the worktree ends at the tip of the
 		# series, which check-series.sh reads.
-		if "$HMMCI_TOP/scripts/apply-patch.sh" "$p" 2>"$d/apply.log"; then
-			echo PASS >"$d/apply"
+		if "$HMMCI_TOP/scripts/step.sh" apply "$d" "$p"; then
 			budget_skip "x86_64 step $(basename "$d")" "$need" "$d/build" "$d/boot"
-			return 0
+		else
+			stop=1
 		fi
-		cat "$d/apply.log" >&2
-		echo "FAIL $(sed -n 's/^  file: *//p' "$d/apply.log")" >"$d/apply"
-		stop=1
 		return 0
 	fi
 	mapfile -t cfiles < <(touched_c "$p")
@@ -492,41 +479,11 @@ run_step() {
 			w1_set "$bdir" "$d/w1-$kind-before.txt" "${cfiles[@]}"
 		done
 	fi
-	if ! "$HMMCI_TOP/scripts/apply-patch.sh" "$p" 2>"$d/apply.log"; then
-		cat "$d/apply.log" >&2
-		echo "FAIL $(sed -n 's/^  file: *//p' "$d/apply.log")" >"$d/apply"
+	if ! "$HMMCI_TOP/scripts/step.sh" apply "$d" "$p"; then
 		stop=1
 		return 0
 	fi
-	echo PASS >"$d/apply"
-
-	cp=$(checkpatch ${cp_ignore:+--ignore "$cp_ignore"} "$p")
-	# FILE_PATH_CHANGES asks "does MAINTAINERS need updating?" for every
-	# new file: answer it with get_maintainer.pl, and accept the patch when
-	# every added file already has a subsystem other than THE REST.
-	if echo "$cp" | grep -q 'WARNING:FILE_PATH_CHANGES'; then
-		uncovered=
-		for f in $("${wt[@]}" show --diff-filter=A --name-only --format= HEAD); do
-			subsys=$(cd "$HMMCI_WORKTREE" && perl scripts/get_maintainer.pl --no-git \
-				--no-git-fallback --no-rolestats --subsystem --no-email --no-l \
-				--no-m -f "$f" 2>/dev/null | grep -v '^THE REST$' || true)
-			if [ -z "$subsys" ]; then
-				uncovered+=" $f"
-			else
-				echo "$f: covered by $(echo "$subsys" | paste -sd, -)" >>"$d/maintainers.txt"
-			fi
-		done
-		if [ -z "$uncovered" ]; then
-			cp=$(checkpatch --ignore "${cp_ignore:+$cp_ignore,}FILE_PATH_CHANGES" "$p")
-		fi
-	fi
-	echo "$cp" >"$d/checkpatch.log"
-	tot=$(echo "$cp" | grep -E '^total:' | tail -n1 || true)
-	if [ -z "$cp" ] || echo "$tot" | grep -q '^total: 0 errors, 0 warnings, 0 checks'; then
-		echo PASS >"$d/checkpatch"
-	else
-		echo "FAIL ${tot:-$(echo "$cp" | head -n1)}" >"$d/checkpatch"
-	fi
+	"$HMMCI_TOP/scripts/step.sh" checkpatch "$d" "$p"
 
 	# The benchmarks (hmm huge page mode, RDMA ODP over hugetlb) run in the
 	# guest of the last step only.

@@ -6,6 +6,11 @@
 # 4k and 64k) run their steps through it; debug-check.sh (x86_64-debug)
 # its initramfs and boot, after a build of its own.
 #
+#   apply      git am of the step's patch (apply-patch.sh): apply, and
+#              apply.log; on failure the patch and the file are named
+#   checkpatch checkpatch.pl --strict on the patch, in the worktree (the
+#              tree's own checkpatch, types ignored as ci/checkpatch.ignore
+#              says): checkpatch, checkpatch.log, maintainers.txt
 #   build      config from the profile's fragments, incremental build of
 #              its targets (or TARGET...), new warnings against the base
 #              lineage of OUTDIR (build-kernel.sh): build, warnings
@@ -21,10 +26,68 @@ set -euo pipefail
 usage() {
 	echo "usage: $0 build|initramfs|boot PROFILE OUTDIR STEPDIR" \
 		"[--base] [TARGET...]" >&2
+	echo "       $0 apply|checkpatch STEPDIR PATCH" >&2
 	echo "  --base, TARGET...: build only (--base: the first build" \
 		"of a lineage)" >&2
 	exit 2
 }
+
+# checkpatch.pl --strict in the tree (as a developer runs it), with
+# Debian's python3 for its SPDX check (python3-ply, python3-git).
+checkpatch() {
+	(cd "$HMMCI_WORKTREE" && PATH=/usr/bin:/bin:$PATH \
+		./scripts/checkpatch.pl --strict -q --show-types "$@" 2>&1) || true
+}
+
+case ${1:-} in
+apply)
+	[ $# -eq 3 ] || usage
+	res=$2 patch=$3
+	mkdir -p "$res"
+	if ! "$HMMCI_TOP/scripts/apply-patch.sh" "$patch" 2>"$res/apply.log"; then
+		cat "$res/apply.log" >&2
+		echo "FAIL $(sed -n 's/^  file: *//p' "$res/apply.log")" >"$res/apply"
+		exit 1
+	fi
+	echo PASS >"$res/apply"
+	exit 0
+	;;
+checkpatch)
+	[ $# -eq 3 ] || usage
+	res=$2 patch=$3
+	mkdir -p "$res"
+	# The types ignored, each with its reason in ci/checkpatch.ignore.
+	ignore=$(sed -nE 's/^([A-Z_]+)[[:space:]]*#.*/\1/p' "$HMMCI_TOP/ci/checkpatch.ignore" | paste -sd, -)
+	cp=$(checkpatch ${ignore:+--ignore "$ignore"} "$patch")
+	# FILE_PATH_CHANGES asks "does MAINTAINERS need updating?" for every
+	# new file: answer it with get_maintainer.pl, and accept the patch
+	# when every added file already has a subsystem other than THE REST.
+	if echo "$cp" | grep -q 'WARNING:FILE_PATH_CHANGES'; then
+		uncovered=
+		for f in $(git -C "$HMMCI_WORKTREE" show --diff-filter=A --name-only --format= HEAD); do
+			subsys=$(cd "$HMMCI_WORKTREE" && perl scripts/get_maintainer.pl --no-git \
+				--no-git-fallback --no-rolestats --subsystem --no-email --no-l \
+				--no-m -f "$f" 2>/dev/null | grep -v '^THE REST$' || true)
+			if [ -z "$subsys" ]; then
+				uncovered+=" $f"
+			else
+				echo "$f: covered by $(echo "$subsys" | paste -sd, -)" >>"$res/maintainers.txt"
+			fi
+		done
+		if [ -z "$uncovered" ]; then
+			cp=$(checkpatch --ignore "${ignore:+$ignore,}FILE_PATH_CHANGES" "$patch")
+		fi
+	fi
+	echo "$cp" >"$res/checkpatch.log"
+	tot=$(echo "$cp" | grep -E '^total:' | tail -n1 || true)
+	if [ -z "$cp" ] || echo "$tot" | grep -q '^total: 0 errors, 0 warnings, 0 checks'; then
+		echo PASS >"$res/checkpatch"
+	else
+		echo "FAIL ${tot:-$(echo "$cp" | head -n1)}" >"$res/checkpatch"
+	fi
+	exit 0
+	;;
+esac
 [ $# -ge 4 ] || usage
 phase=$1 profile=$2 out=$3 res=$4
 shift 4

@@ -110,23 +110,36 @@ boot() {
 		if [ ! -s "$res/console.log" ]; then
 			kill $pid 2>/dev/null || true
 			wait $pid 2>/dev/null || true
+			qpid=
 			log "boot: KVM did not run the guest ($(tail -n1 "$res/qemu.log")); falling back to TCG"
 			return 99
 		fi
 	fi
 	wait $pid || rc=$?
+	qpid=
 	echo $(($(date +%s) - t)) >"$res/boot_s"
 	log "boot: qemu exit $rc after $(cat "$res/boot_s")s"
 	return $rc
 }
 
-# A signal to this script alone (its parent killed, not its process
-# group) stops the guest too: no QEMU left running into the results share
-# of a step that the next run makes again. timeout(1) passes the signal
-# on to QEMU.
+# timeout(1) puts itself and QEMU in a process group of their own, so a
+# signal to the run's process group (Ctrl-C, a cancelled CI job) reaches
+# this script but not QEMU, which ran on to its timeout, into the results
+# share of a step that the next run makes again. On INT or TERM the guest
+# is stopped (timeout passes the signal on to QEMU), then the signal is
+# raised again, so that the callers stop as they would have (bash goes on
+# after a child that exits 130 as if it had handled the Ctrl-C).
 qpid=
-trap '[ -z "$qpid" ] || kill "$qpid" 2>/dev/null; exit 143' TERM
-trap '[ -z "$qpid" ] || kill "$qpid" 2>/dev/null; exit 130' INT
+stop_guest() { # SIGNAL
+	trap - "$1"
+	if [ -n "$qpid" ]; then
+		kill "$qpid" 2>/dev/null || true
+		wait "$qpid" 2>/dev/null || true
+	fi
+	kill -s "$1" $$
+}
+trap 'stop_guest INT' INT
+trap 'stop_guest TERM' TERM
 rc=0
 boot "$accel" || rc=$?
 if [ $rc -eq 99 ]; then

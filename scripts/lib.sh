@@ -179,17 +179,19 @@ fi
 # git's automatic gc runs in the foreground: detached, it would outlive
 # the run holding the fds the run's scripts inherit (the progress fd, a
 # pipe to the CI's log; the cache lock).
-# Added after the caller's own GIT_CONFIG_* entries, once (lib.sh is
-# sourced again by every script a run starts).
+# Added after the caller's own GIT_CONFIG_* entries (the last value of a
+# key wins), once: lib.sh is sourced again by every script a run starts,
+# and HMMCI_GC_INDEX says where the first one put it.
 hmmci_gc_foreground() {
-	local i k n=${GIT_CONFIG_COUNT:-0}
+	local k v n=${GIT_CONFIG_COUNT:-0}
 	[[ $n =~ ^[0-9]+$ ]] || return 0
-	for ((i = 0; i < n; i++)); do
-		k=GIT_CONFIG_KEY_$i
-		[ "${!k:-}" != gc.autoDetach ] || return 0
-	done
+	n=$((10#$n))
+	if [[ ${HMMCI_GC_INDEX:-} =~ ^[0-9]+$ ]] && [ "$HMMCI_GC_INDEX" -lt "$n" ]; then
+		k=GIT_CONFIG_KEY_$HMMCI_GC_INDEX v=GIT_CONFIG_VALUE_$HMMCI_GC_INDEX
+		[ "${!k:-}" != gc.autoDetach ] || [ "${!v:-}" != false ] || return 0
+	fi
 	export GIT_CONFIG_COUNT=$((n + 1)) "GIT_CONFIG_KEY_$n=gc.autoDetach" \
-		"GIT_CONFIG_VALUE_$n=false"
+		"GIT_CONFIG_VALUE_$n=false" HMMCI_GC_INDEX=$n
 }
 hmmci_gc_foreground
 
@@ -463,8 +465,7 @@ step_check_titles() {
 # result files (scripts that build, boot and judge, the config fragments,
 # the guest suites and tests, the benchmark). Scripts that only report,
 # merge or check the series as a whole, and the arm64 check, are left out,
-# so editing them does not invalidate stored results; so is fetch-base.sh,
-# whose product, the base tree, is in the key by its id.
+# so editing them does not invalidate stored results.
 harness_version() {
 	(cd "$HMMCI_TOP" && find scripts ci bench -type f \
 		! -path 'scripts/checks/*' ! -path 'ci/selftest/*' \
@@ -475,7 +476,7 @@ harness_version() {
 		! -name b4-dry-run.sh ! -name cover-letter.txt ! -name proofs.txt \
 		! -name debug-check.sh ! -path 'ci/x86_64-debug/*' \
 		! -path 'ci/unit/*' ! -name unit-tests.sh ! -path 'ci/profiles/arm64-*' \
-		! -path ci/profiles/x86_64-debug ! -name fetch-base.sh \
+		! -path ci/profiles/x86_64-debug \
 		-print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16
 }
 

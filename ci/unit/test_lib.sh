@@ -74,7 +74,18 @@ case_clean_main_worktree() {
 }
 
 # The same on a machine with no git identity, where git am --abort fails.
+# git finds one in EMAIL or a host name with a domain too: those are taken
+# away (user.useConfigOnly), and the case is skipped (4) where git still
+# has one, as it would not test the fallback.
 case_clean_without_identity() {
+	local n=${GIT_CONFIG_COUNT:-0}
+	unset GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL EMAIL
+	export GIT_CONFIG_COUNT=$((n + 1)) "GIT_CONFIG_KEY_$n=user.useConfigOnly" \
+		"GIT_CONFIG_VALUE_$n=true"
+	if git var GIT_COMMITTER_IDENT >/dev/null 2>&1; then
+		echo "git has a committer identity here: $(git var GIT_COMMITTER_IDENT)"
+		exit 4
+	fi
 	repo base
 	stopped_am base
 	(cd / && worktree_clean "$work/base")
@@ -146,16 +157,28 @@ case_profiles_load() {
 }
 
 # git's gc runs in the foreground (gc.autoDetach=false) for every run,
-# added once after a caller's own GIT_CONFIG_* entries, which are kept.
+# added once after a caller's own GIT_CONFIG_* entries, which are kept;
+# after a caller's own gc.autoDetach too (the last value wins), and with
+# a count written with a leading zero.
 case_gc_foreground() {
 	local out
-	out=$(env -u GIT_CONFIG_COUNT bash -c '. "$1/scripts/lib.sh"; . "$1/scripts/lib.sh"
+	out=$(env -u GIT_CONFIG_COUNT -u HMMCI_GC_INDEX bash -c '. "$1/scripts/lib.sh"; . "$1/scripts/lib.sh"
 		git config gc.autoDetach; echo "$GIT_CONFIG_COUNT"' - "$top" 2>&1)
 	[ "$out" = "$(printf 'false\n1')" ] || fail "no user entries: $out"
-	out=$(GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.abbrev GIT_CONFIG_VALUE_0=20 \
+	out=$(env -u HMMCI_GC_INDEX GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.abbrev GIT_CONFIG_VALUE_0=20 \
 		bash -c '. "$1/scripts/lib.sh"; . "$1/scripts/lib.sh"
 		git config gc.autoDetach; git config core.abbrev; echo "$GIT_CONFIG_COUNT"' - "$top" 2>&1)
 	[ "$out" = "$(printf 'false\n20\n2')" ] || fail "with a user entry: $out"
+	out=$(env -u HMMCI_GC_INDEX GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=gc.autoDetach GIT_CONFIG_VALUE_0=true \
+		bash -c '. "$1/scripts/lib.sh"; . "$1/scripts/lib.sh"
+		git config gc.autoDetach; echo "$GIT_CONFIG_COUNT"' - "$top" 2>&1)
+	[ "$out" = "$(printf 'false\n2')" ] || fail "with the user's gc.autoDetach=true: $out"
+	out=$(env -u HMMCI_GC_INDEX bash -c 'for i in 0 1 2 3 4 5 6 7 8; do
+			export "GIT_CONFIG_KEY_$i=core.abbrev" "GIT_CONFIG_VALUE_$i=20"
+		done
+		export GIT_CONFIG_COUNT=09
+		. "$1/scripts/lib.sh"; git config gc.autoDetach; echo "$GIT_CONFIG_COUNT"' - "$top" 2>&1)
+	[ "$out" = "$(printf 'false\n10')" ] || fail "with GIT_CONFIG_COUNT=09: $out"
 }
 
 . "$top/ci/unit/cases.sh"

@@ -108,7 +108,11 @@ echo $(($(date +%s) - t)) >"$res/build_s"
 # (HMMCI_BOOT_TIMEOUT overrides it), through the step runner. The timeout
 # holds under KVM too, where boot-test.sh's default is 600 s: KASAN and
 # lockdep slow a guest down on any accelerator.
-[ $all -eq 0 ] || export HMMCI_SUITES=all
+if [ $all -eq 1 ]; then
+	export HMMCI_SUITES=all
+else
+	unset HMMCI_SUITES
+fi
 export HMMCI_BOOT_TIMEOUT=${HMMCI_BOOT_TIMEOUT:-$prof_timeout}
 "$HMMCI_TOP/scripts/step.sh" initramfs x86_64-debug "$out" "$res"
 rc=0

@@ -41,7 +41,7 @@ if [ $force -eq 0 ] &&
 	exit 0
 fi
 if [ $force -eq 0 ] && [ -e "$HMMCI_BASE_TREE" ]; then
-	log "base: $HMMCI_BASE_TREE has no $HMMCI_BASE_TAG (an import that did not finish): importing again"
+	log "base: $HMMCI_BASE_TREE has no readable $HMMCI_BASE_TAG (an import that did not finish): importing again"
 fi
 need_cmd apt-get dpkg-deb xz tar git sha256sum
 

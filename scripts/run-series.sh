@@ -32,9 +32,11 @@ usage() {
 	                         that pass are still stored)
 	  --no-bench             no benchmarks in the guest of the last step
 	                         (prove-tests.sh: its last step is a proof)
-	  --odp-only             the guest of the last step runs rdma-core's ODP
-	                         tests, not both versions' whole suites
-	                         (prove-tests.sh: nothing compares its suites)
+	  --odp-only             the guest of the last step runs rdma-core's tests
+	                         as any other step does (ODP tests only, by the
+	                         files its patch touches), not both versions'
+	                         whole suites (prove-tests.sh: nothing compares
+	                         its suites)
 	  with HMMCI_DEADLINE (test.sh's time budget), a step that cannot be
 	  built and booted before it is a SKIP row saying so
 	  results are stored in \$HMMCI_CACHE/results/KEY, KEY = sha of the step's

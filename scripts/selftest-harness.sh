@@ -295,11 +295,12 @@ else
 	else
 		check guest-faults bad "hang (rc $h): $(cat "$gf/hang/boot" 2>/dev/null); panic (rc $p): $(cat "$gf/panic/boot" 2>/dev/null); no share (rc $n): $(cat "$gf/noshare/boot" 2>/dev/null)"
 	fi
-	# A boot killed midway: boot-test.sh alone gets SIGTERM (its parent
-	# killed, not its process group) while its guest is in a suite that
-	# hangs. QEMU must be gone within seconds, no verdict may say PASS,
-	# and the same step directory must then boot the passing suite and
-	# pass.
+	# A boot killed midway: boot-test.sh gets SIGTERM while its guest is
+	# in a suite that hangs, as it does when the run's process group is
+	# signalled (timeout(1) keeps QEMU in a group of its own, which that
+	# signal does not reach). QEMU must be gone within seconds, no verdict
+	# may say PASS, and the same step directory must then boot the
+	# passing suite and pass.
 	d=$gf/killed
 	fault_prep killed hang
 	fault_boot killed 600 '&'
@@ -393,7 +394,7 @@ else
 	half=none
 	echo "could not make the fixture tree" >"$ff/log"
 fi
-if [ "$frc" -ne 0 ] && grep -q "has no $HMMCI_BASE_TAG (an import that did not finish): importing again" "$ff/log" &&
+if [ "$frc" -ne 0 ] && grep -q "has no readable $HMMCI_BASE_TAG (an import that did not finish): importing again" "$ff/log" &&
 	grep -q "is 100000 bytes, sha256 .*not the pinned .*: removed, downloading again" "$ff/log" &&
 	[ ! -e "$fdeb" ] && grep -q "apt-get .* download $HMMCI_BASE_PKG=$HMMCI_BASE_VERSION" "$ff/calls" &&
 	grep -q 'ERROR: download failed' "$ff/log" &&

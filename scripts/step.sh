@@ -118,8 +118,9 @@ build)
 initramfs)
 	# The profile's suites and exclusions; a profile that names no suites
 	# leaves HMMCI_SUITES (the operator's, or all) as it is, and
-	# HMMCI_SUITES=all (debug-check.sh --all-suites) takes every suite
-	# whatever the profile names.
+	# HMMCI_SUITES=all (debug-check.sh --all-suites) leaves the profile's
+	# list out: every suite (on another architecture than x86_64, those
+	# build-initramfs.sh runs there when none is named).
 	case ${HMMCI_SUITES:-} in
 	all) export HMMCI_SUITES= ;;
 	*) [ -z "$prof_suites" ] || export HMMCI_SUITES=$prof_suites ;;

@@ -3,15 +3,17 @@
 # Unit tests of the parts of the CI that read test output, on recorded logs
 # (ci/unit/data), the way tools/testing/kunit/kunit_tool_test.py tests
 # kunit_parser: scripts/judge-results.py, ci/guest/unittest-tap.py,
-# scripts/checks/regressions.sh. Runs every test case of every
+# scripts/checks/regressions.sh; and of lib.sh's helpers that decide what
+# a run trusts (ci/unit/test_lib.sh). Runs every test case of every
 # ci/unit/test_*.py (python unittest) and ci/unit/test_*.sh ("--list"
 # prints its cases, "CASE" runs one: exit 0 pass, 1 fail, 4 skip, 5 a
 # known bug shows), each in its own mktemp -d directory (its working and
 # TMPDIR directory), so a new test file needs no change here.
 # An @unittest.expectedFailure (or exit 5) is a known bug of the code under
 # test: "ok ... # TODO", counted as passed; once it no longer fails it is
-# "not ok" (drop the mark). Needs only python3 and coreutils (grep, sed,
-# awk): no network, no root, no kernel tree; well under 30 s.
+# "not ok" (drop the mark). Needs only python3, coreutils (grep, sed,
+# awk) and git 2.31 or later: no network, no root, no kernel tree; well
+# under 30 s.
 # Prints TAP, writes RESULTDIR/unit.log (the same) and RESULTDIR/counts
 # ("PASSED FAILED SKIPPED"); exits 1 when a test failed.
 set -euo pipefail

@@ -446,7 +446,7 @@ run_step() {
 	echo "$(basename "$p")" >"$d/patch"
 	log "== step $i: $(basename "$p")"
 	if [ $reuse -eq 1 ] && [ -n "$key" ] && [ -d "$rcache/$key/row" ] &&
-		[ -f "$rcache/$key/db/warnings" ] && "$HMMCI_TOP/scripts/step.sh" apply "$d" "$p" &&
+		[ -f "$rcache/$key/db/warnings" ] && "$HMMCI_TOP/scripts/step.sh" apply "$d" "$p" 2>/dev/null &&
 		reuse_row "$d" "$key" 0; then
 		echo "$subj" >"$d/subject"
 		return 0
@@ -485,7 +485,8 @@ run_step() {
 		stop=1
 		return 0
 	fi
-	"$HMMCI_TOP/scripts/step.sh" checkpatch "$d" "$p"
+	"$HMMCI_TOP/scripts/step.sh" checkpatch "$d" "$p" ||
+		echo "FAIL step.sh checkpatch exited $?" >"$d/checkpatch"
 
 	# The benchmarks (hmm huge page mode, RDMA ODP over hugetlb) run in the
 	# guest of the last step only.

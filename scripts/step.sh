@@ -10,7 +10,8 @@
 #              apply.log; on failure the patch and the file are named
 #   checkpatch checkpatch.pl --strict on the patch, in the worktree (the
 #              tree's own checkpatch, types ignored as ci/checkpatch.ignore
-#              says): checkpatch, checkpatch.log, maintainers.txt
+#              says), after its apply phase: the files it adds are read
+#              from HEAD: checkpatch, checkpatch.log, maintainers.txt
 #   build      config from the profile's fragments, incremental build of
 #              its targets (or TARGET...), new warnings against the base
 #              lineage of OUTDIR (build-kernel.sh): build, warnings
@@ -62,7 +63,9 @@ checkpatch)
 	# FILE_PATH_CHANGES asks "does MAINTAINERS need updating?" for every
 	# new file: answer it with get_maintainer.pl, and accept the patch
 	# when every added file already has a subsystem other than THE REST.
-	if echo "$cp" | grep -q 'WARNING:FILE_PATH_CHANGES'; then
+	# (A pattern match, not echo | grep -q: with pipefail, grep's early
+	# exit kills echo with SIGPIPE on a long report, and the test fails.)
+	if [[ $cp == *WARNING:FILE_PATH_CHANGES* ]]; then
 		uncovered=
 		for f in $(git -C "$HMMCI_WORKTREE" show --diff-filter=A --name-only --format= HEAD); do
 			subsys=$(cd "$HMMCI_WORKTREE" && perl scripts/get_maintainer.pl --no-git \
@@ -80,7 +83,7 @@ checkpatch)
 	fi
 	echo "$cp" >"$res/checkpatch.log"
 	tot=$(echo "$cp" | grep -E '^total:' | tail -n1 || true)
-	if [ -z "$cp" ] || echo "$tot" | grep -q '^total: 0 errors, 0 warnings, 0 checks'; then
+	if [ -z "$cp" ] || [[ $tot == 'total: 0 errors, 0 warnings, 0 checks'* ]]; then
 		echo PASS >"$res/checkpatch"
 	else
 		echo "FAIL ${tot:-$(echo "$cp" | head -n1)}" >"$res/checkpatch"

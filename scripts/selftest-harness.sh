@@ -10,11 +10,14 @@
 # another commit than the import must be refused; a build directory
 # configured from another tree must be emptied; a guest that hangs in a
 # suite, panics in one, or has no results share must fail its boot with
-# that reason and the console's end in the log; and a run killed as it
-# starts its steps must leave nothing that fails the next run. Fixtures: ci/selftest/*/. Builds only the touched objects
-# (--quick), so the builds take seconds on a warm build dir; the three
-# boots of case 10 take about a minute under TCG (the hang is stopped
-# after 30 s).
+# that reason and the console's end in the log, and one killed midway
+# must leave no QEMU behind; a run killed as it starts its steps must
+# leave nothing that fails the next run; a .deb and a base import cut
+# short must be named and never used; two real runs started at once must
+# both pass, one waiting for the other. Fixtures: ci/selftest/*/. Builds
+# only the touched objects (--quick), so the builds take seconds on a
+# warm build dir; the five boots of case 10 take about a minute and a
+# half under TCG (the hang is stopped after 30 s).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -25,9 +28,9 @@ res=$HMMCI_TOP/results/selftest
 rm -rf "$res"
 mkdir -p "$res"
 pass=0 fail=0 skip=0
-# Nine --quick runs of one step each (seconds each on a warm build dir:
-# cases 1-4 and 11) and three boots of the base step's kernel (case 10:
-# about a minute).
+# Eleven --quick runs of one step each (seconds each on a warm build dir:
+# cases 1-4, 11 and the two of case 13, one after the other) and five
+# boots of the base step's kernel (case 10: about a minute and a half).
 if ! in_budget 420; then
 	budget_skip "harness self-tests" 420 "$res/budget"
 	echo "0 0 14" >"$res/counts"
@@ -302,27 +305,36 @@ else
 	# may say PASS, and the same step directory must then boot the
 	# passing suite and pass.
 	d=$gf/killed
+	# qemu_of DIR: the pids of the QEMUs sharing DIR/guest (their command
+	# lines, read as fixed strings: no procps, no regex of the path)
+	qemu_of() {
+		grep -alF -- "path=$1/guest," /proc/[0-9]*/cmdline 2>/dev/null |
+			sed -n 's#^/proc/\([0-9]*\)/cmdline$#\1#p' || true
+	}
 	fault_prep killed hang
 	fault_boot killed 600 '&'
 	bpid=$!
 	poll 300 grep -rqs 'before the hang' "$d/guest" || true
-	hung=$(grep -rls 'before the hang' "$d/guest" 2>/dev/null | head -n1)
+	hung=$(grep -rls 'before the hang' "$d/guest" 2>/dev/null | head -n1 || true)
 	kill -TERM "$bpid" 2>/dev/null || true
 	krc=0
 	wait "$bpid" || krc=$?
-	poll 10 eval '! pgrep -f "path=$d/guest," >/dev/null' || true
-	left=$(pgrep -af "path=$d/guest," | cut -c1-60 || true)
+	poll 10 eval '[ -z "$(qemu_of "$d")" ]' || true
+	left=$(qemu_of "$d" | tr '\n' ' ')
+	kb=$(cat "$d/boot" 2>/dev/null || echo none)
+	mv "$d.log" "$d-killed.log" 2>/dev/null || true
 	cp "$fx/guest-faults/pass" "$d/root/fixture/10-killed"
 	(cd "$d/root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -9) >"$d/fixture.cpio.gz"
 	cat "$img/initramfs.cpio.gz" "$d/fixture.cpio.gz" >"$d/initramfs.cpio.gz"
 	arc=0
-	fault_boot killed 600 >/dev/null 2>&1 || arc=$?
-	if [ -n "$hung" ] && [ "$krc" -ne 0 ] && [ -z "$left" ] && [ "$arc" -eq 0 ] &&
+	[ -n "$left" ] || fault_boot killed 600 || arc=$?
+	if [ -n "$hung" ] && [ "$krc" -ne 0 ] && [ -z "$left" ] && [[ $kb != PASS* ]] && [ "$arc" -eq 0 ] &&
 		[[ $(cat "$d/boot" 2>/dev/null) == PASS* ]] && grep -q '^killed:pass$' "$d/guest/status"; then
-		check guest-killed ok "killed in the hanging suite (exit $krc): QEMU gone; booted again: $(cut -c1-50 "$d/boot")"
+		check guest-killed ok "killed in the hanging suite (exit $krc, boot verdict: ${kb:0:30}): QEMU gone; booted again: $(cut -c1-40 "$d/boot")"
 	else
-		check guest-killed bad "suite reached: ${hung:-no}; exit $krc; QEMU left: ${left:-none}; boot again: rc $arc, $(cat "$d/boot" 2>/dev/null)"
-		[ -z "$left" ] || pkill -f "path=$d/guest," || true
+		check guest-killed bad "suite reached: ${hung:-no}; exit $krc; verdict after the kill: $kb; QEMU left: ${left:-none}; boot again: rc $arc, $(cat "$d/boot" 2>/dev/null)"
+		# shellcheck disable=SC2086 # pids
+		[ -z "$left" ] || kill $left 2>/dev/null || true
 	fi
 fi
 
@@ -380,7 +392,7 @@ for c in apt-get apt-cache; do
 	cat >"$ff/bin/$c" <<-STUB
 	#!/bin/sh
 	echo "$c \$*" >>"$ff/calls"
-	case "\$*" in *download*) echo "E: stand-in: no download" >&2; exit 100 ;; esac
+	case " \$* " in *" download "*) echo "E: stand-in: no download" >&2; exit 100 ;; esac
 	exit 0
 	STUB
 	chmod 755 "$ff/bin/$c"
@@ -415,7 +427,7 @@ fi
 cr=$res/concurrent
 mkdir -p "$cr/cache"
 two() { # NAME: one of the two runs
-	env -u HMMCI_LOCKED HMMCI_DEADLINE='' HMMCI_CACHE="$cr/cache" \
+	env -u HMMCI_LOCKED HMMCI_DEADLINE='' HMMCI_LOCK_WAIT=3600 HMMCI_CACHE="$cr/cache" \
 		HMMCI_BASE_TREE="$HMMCI_BASE_TREE" HMMCI_WORKTREE="$HMMCI_WORKTREE" \
 		HMMCI_BUILD="$HMMCI_BUILD" CCACHE_DIR="$CCACHE_DIR" HMMCI_GUESTROOT="$HMMCI_GUESTROOT" \
 		"$HMMCI_TOP/scripts/run-series.sh" --quick --no-setup --force \
@@ -431,7 +443,7 @@ wait "$bpid" || brc=$?
 rows() { # NAME: the verdicts of its two rows
 	echo "$(cut -d' ' -f1 "$cr/$1/00/build" 2>/dev/null || echo missing) $(cut -d' ' -f1 "$cr/$1/01/build" 2>/dev/null || echo missing)"
 }
-waited=$(grep -l 'waiting for it' "$cr/a.log" "$cr/b.log" 2>/dev/null | wc -l)
+waited=$(cat "$cr/a.log" "$cr/b.log" 2>/dev/null | grep -c 'waiting for it' || true)
 if [ "$arc" -eq 0 ] && [ "$brc" -eq 0 ] && [ "$(rows a)" = "PASS PASS" ] && [ "$(rows b)" = "PASS PASS" ] &&
 	[ "$waited" -eq 1 ] && grep -q 'is free now' "$cr/a.log" "$cr/b.log"; then
 	check concurrent ok "both passed; $(grep -h -m1 -o 'in use by pid [0-9]*' "$cr/a.log" "$cr/b.log" | head -n1), waited for it"

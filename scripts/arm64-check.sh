@@ -74,25 +74,11 @@ laststep=$((nsteps - 1))
 
 rm -rf "$results"/[0-9][0-9]-*
 rm -f "$results"/rows.txt "$results"/counts "$results"/table.md
-rows=$results/rows.txt
-: >"$rows"
-pass=0 fail=0 skip=0
 
 # cell FILE: the verdict in FILE ("PASS ...", "FAIL ...", "SKIP ..."), or
 # a failure when it was never written.
 cell() {
 	cat "$1" 2>/dev/null || echo "FAIL no result (see $(dirname "$1")/errors.txt)"
-}
-# row NAME FILE: print and count one result.
-row() {
-	local v
-	v=$(cell "$2")
-	printf '%-26s %s\n' "$1" "$v" | tee -a "$rows" >&2
-	case $v in
-	PASS*) pass=$((pass + 1)) ;;
-	SKIP*) skip=$((skip + 1)) ;;
-	*) fail=$((fail + 1)) ;;
-	esac
 }
 # What to reckon, from the worst measured on these 2 cores (docs/arm64.md):
 # a cold build of the arm64 config (at most 410 s measured, mlx5_core
@@ -117,6 +103,7 @@ build_step() { # I PS: build; a step to boot also gets its initramfs and
 	out=$HMMCI_BUILD/arm64-$ps
 	rm -rf "$d"
 	mkdir -p "$d"
+	echo "${subjects[i]}" >"$d/subject"
 	[ "$i" -eq 0 ] && flag=(--base)
 	need=$need_step
 	[ -n "${built[$ps]:-}" ] || need=$need_cold
@@ -205,58 +192,11 @@ for_steps build build_step "${end_steps[@]}"
 [ $boot -eq 0 ] || for_steps boot boot_step "${end_steps[@]}"
 for_steps build build_step "${between[@]}"
 
-# Rows, in step order.
-for ((i = 0; i < nsteps; i++)); do
-	for ps in "${sizes[@]}"; do
-		d=$(step_dir "$i" "$ps")
-		[ -d "$d" ] || continue
-		row "$(printf '%02d' "$i") $ps build" "$d/build"
-		row "$(printf '%02d' "$i") $ps warnings" "$d/warnings"
-		if [ $boot -eq 1 ] && is_end "$i"; then
-			row "$(printf '%02d' "$i") $ps boot" "$d/boot"
-			row "$(printf '%02d' "$i") $ps kunit" "$d/kunit"
-			row "$(printf '%02d' "$i") $ps hmm-tests" "$d/kselftest"
-		fi
-	done
+# Each step's record, written once when the step is done; the rows, the
+# table and the counts from the records alone (report-arm64.sh).
+for d in "$results"/[0-9][0-9]-*; do
+	[ ! -d "$d" ] || "$HMMCI_TOP/scripts/step-record.sh" "$d"
 done
-
-# The table: one row per step, a build and a warnings column per page
-# size, then the boots.
-{
-	printf '| step | patch |'
-	for ps in "${sizes[@]}"; do printf ' %s build s | %s new warnings |' "$ps" "$ps"; done
-	printf '\n|---|---|'
-	for ps in "${sizes[@]}"; do printf -- '---|---|'; done
-	printf '\n'
-	for ((i = 0; i < nsteps; i++)); do
-		[ -d "$(step_dir "$i" "${sizes[0]}")" ] || continue
-		printf '| %02d | %s |' "$i" "${subjects[i]:0:60}"
-		for ps in "${sizes[@]}"; do
-			d=$(step_dir "$i" "$ps")
-			printf ' %s | %s |' "$(cell "$d/build" | cut -c1-40)" \
-				"$(cell "$d/warnings" | sed -E 's/^PASS warnings before: ([0-9]+), new: 0/0 (of \1)/' | cut -c1-40)"
-		done
-		printf '\n'
-	done
-	if [ $boot -eq 1 ]; then
-		printf '\n| step | page size | boot | KUnit p/f/s | hmm-tests p/f/s |\n|---|---|---|---|---|\n'
-		for i in 0 $laststep; do
-			for ps in "${sizes[@]}"; do
-				d=$(step_dir "$i" "$ps")
-				printf '| %02d | %s | %s%s | %s | %s |\n' "$i" "$ps" \
-					"$(cell "$d/boot" | cut -c1-60)" \
-					"$(test -f "$d/boot_s" && echo " $(cat "$d/boot_s")s")" \
-					"$(cell "$d/kunit" | cut -c1-40)" "$(cell "$d/kselftest" | cut -c1-40)"
-			done
-		done
-	fi
-	for ps in "${sizes[@]}"; do
-		f=$HMMCI_TOP/ci/arm64/$ps/excluded.txt
-		[ $boot -eq 1 ] && [ -f "$f" ] || continue
-		printf '\nLeft out of the %s boots (`ci/arm64/%s/excluded.txt`):\n\n' "$ps" "$ps"
-		sed -nE 's/^([a-z0-9-]+) ([^ ]+) # (.*)/- \1 `\2`: \3/p' "$f"
-	done
-} >"$results/table.md"
-echo "$pass $fail $skip" >"$results/counts"
-echo "arm64: $pass passed, $fail failed, $skip skipped"
-[ $fail -eq 0 ]
+noboot=()
+[ $boot -eq 1 ] || noboot=(--no-boot)
+exec "$HMMCI_TOP/scripts/report-arm64.sh" ${noboot[@]+"${noboot[@]}"} "$results" "${sizes[@]}"

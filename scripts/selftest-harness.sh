@@ -305,11 +305,18 @@ else
 	# may say PASS, and the same step directory must then boot the
 	# passing suite and pass.
 	d=$gf/killed
-	# qemu_of DIR: the pids of the QEMUs sharing DIR/guest (their command
-	# lines, read as fixed strings: no procps, no regex of the path)
+	# qemu_of DIR: the pids of the QEMUs sharing DIR/guest: processes
+	# named qemu-system* whose command line holds the share's path, read
+	# as a fixed string (no procps, no regex of the path; a grep of all
+	# command lines would find its own)
 	qemu_of() {
-		grep -alF -- "path=$1/guest," /proc/[0-9]*/cmdline 2>/dev/null |
-			sed -n 's#^/proc/\([0-9]*\)/cmdline$#\1#p' || true
+		local f pid
+		for f in /proc/[0-9]*/cmdline; do
+			pid=${f#/proc/}
+			pid=${pid%/cmdline}
+			[[ $(cat "/proc/$pid/comm" 2>/dev/null) == qemu-system* ]] || continue
+			! grep -qaF -- "path=$1/guest," "$f" 2>/dev/null || echo "$pid"
+		done
 	}
 	fault_prep killed hang
 	fault_boot killed 600 '&'

@@ -15,16 +15,10 @@ fail() {
 	echo "$*"
 	exit 1
 }
+# shellcheck source=stepdir.sh
+. "$top/ci/unit/stepdir.sh"
 # step NN SUBJECT CHECK=VERDICT...: a step directory with those files
-step() {
-	local d=series/$1 kv
-	mkdir -p "$d"
-	echo "$2" >"$d/subject"
-	shift 2
-	for kv in "$@"; do
-		echo "${kv#*=}" >"$d/${kv%%=*}"
-	done
-}
+step() { stepdir "series/$1" "${@:2}"; }
 passing() { # NN: a step whose every check passed
 	step "$1" "subject of $1" apply=PASS build="PASS 12" build_s=12 \
 		warnings="PASS warnings before: 3, new: 0" w1_gcc=PASS w1_clang=PASS \

@@ -20,16 +20,10 @@ fail() {
 	echo "$*"
 	exit 1
 }
+# shellcheck source=stepdir.sh
+. "$top/ci/unit/stepdir.sh"
 # step NN-PS SUBJECT FILE=VERDICT...: a step directory with those files
-step() {
-	local d=res/$1 kv
-	mkdir -p "$d"
-	echo "$2" >"$d/subject"
-	shift 2
-	for kv in "$@"; do
-		echo "${kv#*=}" >"$d/${kv%%=*}"
-	done
-}
+step() { stepdir "res/$1" "${@:2}"; }
 base="(base) v7.3.4"
 last="RDMA/rxe: Accept IB_ACCESS_HUGETLB for ODP MRs"
 unbuilt="SKIP not built"

@@ -72,7 +72,7 @@ nsteps=$((${#patches[@]} + 1))
 [ -n "$last" ] && nsteps=2
 laststep=$((nsteps - 1))
 
-rm -rf "$results"/[0-9][0-9]-*
+rm -rf "$results"/[0-9]*-[0-9]*k
 rm -f "$results"/rows.txt "$results"/counts "$results"/table.md
 
 # cell FILE: the verdict in FILE ("PASS ...", "FAIL ...", "SKIP ..."), or
@@ -103,7 +103,7 @@ build_step() { # I PS: build; a step to boot also gets its initramfs and
 	out=$HMMCI_BUILD/arm64-$ps
 	rm -rf "$d"
 	mkdir -p "$d"
-	echo "${subjects[i]}" >"$d/subject"
+	printf '%s\n' "${subjects[i]}" >"$d/subject"
 	[ "$i" -eq 0 ] && flag=(--base)
 	need=$need_step
 	[ -n "${built[$ps]:-}" ] || need=$need_cold
@@ -194,7 +194,7 @@ for_steps build build_step "${between[@]}"
 
 # Each step's record, written once when the step is done; the rows, the
 # table and the counts from the records alone (report-arm64.sh).
-for d in "$results"/[0-9][0-9]-*; do
+for d in "$results"/[0-9]*-[0-9]*k; do
 	[ ! -d "$d" ] || "$HMMCI_TOP/scripts/step-record.sh" "$d"
 done
 noboot=()

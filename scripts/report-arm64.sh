@@ -39,10 +39,12 @@ cell() {
 # highest.
 steps=()
 mapfile -t steps < <(for ps in "${sizes[@]}"; do
-	for d in "$results"/[0-9][0-9]-"$ps"; do
-		[ -d "$d" ] && basename "$d" | cut -c1-2
+	for d in "$results"/[0-9]*-"$ps"; do
+		[ -d "$d" ] || continue
+		d=${d##*/}
+		echo "${d%%-*}"
 	done
-done | sort -u)
+done | sort -n -u)
 [ ${#steps[@]} -gt 0 ] || { echo "$0: no step directories in $results" >&2; exit 1; }
 last=$((10#${steps[-1]}))
 ends=(0)

@@ -311,10 +311,12 @@ else
 	# command lines would find its own)
 	qemu_of() {
 		local f pid
+		local comm
 		for f in /proc/[0-9]*/cmdline; do
 			pid=${f#/proc/}
 			pid=${pid%/cmdline}
-			[[ $(cat "/proc/$pid/comm" 2>/dev/null) == qemu-system* ]] || continue
+			read -r comm 2>/dev/null <"/proc/$pid/comm" || continue
+			[[ $comm == qemu-system* ]] || continue
 			! grep -qaF -- "path=$1/guest," "$f" 2>/dev/null || echo "$pid"
 		done
 	}
@@ -453,7 +455,7 @@ rows() { # NAME: the verdicts of its two rows
 waited=$(cat "$cr/a.log" "$cr/b.log" 2>/dev/null | grep -c 'waiting for it' || true)
 if [ "$arc" -eq 0 ] && [ "$brc" -eq 0 ] && [ "$(rows a)" = "PASS PASS" ] && [ "$(rows b)" = "PASS PASS" ] &&
 	[ "$waited" -eq 1 ] && grep -q 'is free now' "$cr/a.log" "$cr/b.log"; then
-	check concurrent ok "both passed; one waited: $(grep -h -m1 -o 'is in use by [^;]*' "$cr/a.log" "$cr/b.log" | head -n1 | cut -c1-80)"
+	check concurrent ok "both passed, one waited for the other: $(grep -h -m1 -oE 'in use by (pid [0-9]+|an unknown run)' "$cr/a.log" "$cr/b.log" | head -n1)"
 else
 	check concurrent bad "a: rc $arc, rows $(rows a); b: rc $brc, rows $(rows b); runs that waited: $waited"
 fi

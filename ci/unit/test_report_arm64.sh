@@ -4,14 +4,19 @@
 # counts from the records (step-record.sh) of step directories made here.
 # The expected outputs under ci/unit/data/arm64/CASE/ were made by the
 # table code arm64-check.sh had before it read records (commit 11a7fd5)
-# from the same verdict files (made by "--fixture CASE" in res/): the
-# report is byte-identical to it. The table's last part, the tests left
-# out of the boots, is checked against ci/arm64/*/excluded.txt as it is.
+# from the same verdict files: the report is byte-identical to it, but
+# for two inputs no script writes and where the old one was wrong (a
+# verdict of several lines: the record keeps the first; a series of no
+# patch: the base's boot rows once, not twice). The table's last part,
+# the tests left out of the boots, is checked against the current
+# ci/arm64/PS/excluded.txt of the case's page sizes.
 #
-# usage: test_report_arm64.sh --list | CASE
+# usage: test_report_arm64.sh --list | CASE | --fixture CASE
 # --list prints the cases, one a line; CASE runs one in the current
 # directory (scripts/unit-tests.sh gives each its own mktemp -d) and exits
-# 0 (pass) or 1 (fail, the reason on stdout).
+# 0 (pass) or 1 (fail, the reason on stdout). --fixture CASE only makes
+# the case's step directories, in ./res (to make its expected outputs
+# again with other code).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 data=$top/ci/unit/data/arm64
@@ -45,7 +50,7 @@ fixture() {
 			boot=PASS boot_s=5 kunit="PASS 9/0/8" kselftest="PASS 39/0/46"
 		;;
 	budget)
-		local b="SKIP time budget: arm64 64k build of step 0 needs 900 s, 610 s left"
+		local b="SKIP time budget: 610s left before the deadline, this needs ~900s"
 		step 00-4k "$base" build="PASS 397" warnings="PASS warnings before: 3, new: 0" \
 			boot=PASS boot_s=9 kunit="SKIP no KUnit suite is built in at this step" \
 			kselftest="PASS 38/0/38"
@@ -54,7 +59,8 @@ fixture() {
 		step 23-4k "$last" build="PASS 31" warnings="FAIL 1 new: mm/hmm.c: warning: unused variable 'x'" \
 			boot="FAIL panic during suite hmm-tests: Kernel panic - not syncing: Fatal exception" \
 			boot_s=44 kunit="PASS 9/0/8" kselftest="FAIL 50/8/49"
-		step 23-64k "$last" build="${b/step 0/step 23}" warnings="${b/step 0/step 23}" \
+		b=${b/610s/12s}
+		step 23-64k "$last" build="$b" warnings="$b" \
 			boot="$unbuilt" kunit="$unbuilt" kselftest="$unbuilt"
 		;;
 	lost)
@@ -64,6 +70,31 @@ fixture() {
 			boot=PASS boot_s=7 kunit="SKIP no KUnit suite is built in at this step" \
 			kselftest="PASS 38/0/38"
 		step 02-4k "subject of step 2" build="PASS 14"
+		;;
+	first_64k)
+		# --pagesize 64k --pagesize 4k: the table's subject is 64k's
+		# (each size's directory has its own here), and step 23 has a
+		# directory of the second size only: its rows, no table row
+		step 00-64k "$base (64k)" build="PASS 385" warnings="PASS warnings before: 2, new: 0" \
+			boot=PASS boot_s=3 kunit="SKIP no KUnit suite is built in at this step" \
+			kselftest="PASS 27/0/27"
+		step 00-4k "$base (4k)" build="PASS 12" warnings="PASS warnings before: 0, new: 0" \
+			boot=PASS boot_s=7 kunit="SKIP no KUnit suite is built in at this step" \
+			kselftest="PASS 38/0/38"
+		step 23-4k "$last (4k)" build="PASS 13" warnings="PASS warnings before: 0, new: 0" \
+			boot=PASS boot_s=18 kunit="PASS 9/0/8" kselftest="PASS 58/0/49"
+		;;
+	no_patch)
+		step 00-4k "$base" build="PASS 12" warnings="PASS warnings before: 0, new: 0" \
+			boot=PASS boot_s=7 kunit="SKIP no KUnit suite is built in at this step" \
+			kselftest="PASS 38/0/38"
+		;;
+	build_64k)
+		# --no-boot --pagesize 64k: no boot rows, no lists of tests left
+		# out of boots
+		step 00-64k "$base" build="PASS 385" warnings="PASS warnings before: 2, new: 0"
+		step 01-64k "RDMA/rxe: Fix the page offset and buffer advance in ODP MR copies" \
+			build="PASS 33" warnings="FAIL 1 new: drivers/infiniband/sw/rxe/rxe_odp.c: warning: x"
 		;;
 	every_step)
 		step 00-4k "$base" build="PASS 12" warnings="PASS warnings before: 0, new: 0"
@@ -75,6 +106,10 @@ fixture() {
 		step 03-4k "RDMA/rxe: Fix ODP MRs registered at an iova other than their address" \
 			build="PASS 19" warnings="PASS warnings before: 0, new: 0"
 		;;
+	*)
+		echo "no case $1" >&2
+		exit 2
+		;;
 	esac
 }
 # args CASE: report-arm64.sh's options and page sizes for it
@@ -82,15 +117,18 @@ args() {
 	case $1 in
 	lost) echo "res 4k" ;;
 	every_step) echo "--no-boot res 4k" ;;
+	first_64k) echo "res 64k 4k" ;;
+	build_64k) echo "--no-boot res 64k" ;;
 	*) echo "res 4k 64k" ;;
 	esac
 }
 
 cutpath() { sed -E 's#\(see [^|]*\|#(see ... |#g'; }
 excluded() { # CASE: the lists of tests left out that its table ends with
-	local ps f
-	case $1 in lost | every_step) return 0 ;; esac
-	for ps in 4k 64k; do
+	local ps f a
+	read -r -a a <<<"$(args "$1")"
+	[ "${a[0]}" != --no-boot ] || return 0
+	for ps in "${a[@]:1}"; do
 		f=$top/ci/arm64/$ps/excluded.txt
 		[ -f "$f" ] || continue
 		printf 'Left out of the %s boots (`ci/arm64/%s/excluded.txt`):\n\n' "$ps" "$ps"
@@ -99,9 +137,9 @@ excluded() { # CASE: the lists of tests left out that its table ends with
 	done | sed '$ { /^$/d }'
 }
 check() { # CASE: the report of the fixture against the expected files
-	local c=$1 rc=0 d f
+	local c=$1 rc=0 d f content
 	fixture "$c"
-	for d in res/[0-9][0-9]-*; do
+	for d in res/[0-9]*-[0-9]*k; do
 		"$top/scripts/step-record.sh" "$d"
 	done
 	# shellcheck disable=SC2046 # the options and sizes, word by word
@@ -110,7 +148,8 @@ check() { # CASE: the report of the fixture against the expected files
 	cmp -s rows.err "res/rows.txt" || fail "the rows on stderr are not rows.txt"
 	# This case's directory is WORK in the expected files.
 	for f in out res/table.md res/rows.txt; do
-		sed -i "s#$PWD#WORK#g" "$f"
+		content=$(cat "$f")
+		printf '%s\n' "${content//"$PWD"/WORK}" >"$f"
 	done
 	# The table up to the lists of tests left out, then those lists. A
 	# cell naming this case's directory is cut at a length that depends
@@ -134,6 +173,19 @@ case_ends_pass() { check ends_pass; }
 case_budget() { check budget; }
 case_lost() { check lost; }
 case_every_step() { check every_step; }
+case_first_64k() { check first_64k; }
+
+# A series of no patch: the base is the last step too, its boot rows are
+# printed once (the old table printed them twice).
+case_no_patch() {
+	fixture no_patch
+	"$top/scripts/step-record.sh" res/00-4k
+	"$top/scripts/report-arm64.sh" res 4k >out 2>/dev/null || fail "exit $?: $(tail -n1 out)"
+	[ "$(grep -c '^| 00 | 4k | PASS 7s |' res/table.md)" -eq 1 ] ||
+		fail "the base's boot row is not there once: $(grep '^| 00 | 4k |' res/table.md | tr '\n' ' ')"
+	[ "$(cat res/counts)" = "4 0 1" ] || fail "counts: $(cat res/counts)"
+}
+case_build_64k() { check build_64k; }
 
 # A step directory without a record (step-record.sh not run): each of its
 # verdicts is a failure, never a pass read from stale files.

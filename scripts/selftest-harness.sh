@@ -310,8 +310,7 @@ else
 	# as a fixed string (no procps, no regex of the path; a grep of all
 	# command lines would find its own)
 	qemu_of() {
-		local f pid
-		local comm
+		local f pid comm
 		for f in /proc/[0-9]*/cmdline; do
 			pid=${f#/proc/}
 			pid=${pid%/cmdline}

@@ -29,7 +29,14 @@ fail() {
 . "$top/ci/unit/stepdir.sh"
 # step NN-PS SUBJECT FILE=VERDICT...: a step directory with those files
 step() { stepdir "res/$1" "${@:2}"; }
+# booted NN-PS SUBJECT BUILD-S WARNINGS-BEFORE BOOT-S KUNIT KSELFTEST: a
+# step built with no new warning and booted
+booted() {
+	step "$1" "$2" build="PASS $3" warnings="PASS warnings before: $4, new: 0" \
+		boot=PASS boot_s="$5" kunit="$6" kselftest="$7"
+}
 base="(base) v7.3.4"
+nokunit="SKIP no KUnit suite is built in at this step"
 last="RDMA/rxe: Accept IB_ACCESS_HUGETLB for ODP MRs"
 unbuilt="SKIP not built"
 
@@ -38,22 +45,14 @@ unbuilt="SKIP not built"
 fixture() {
 	case $1 in
 	ends_pass)
-		step 00-4k "$base" build="PASS 12" warnings="PASS warnings before: 0, new: 0" \
-			boot=PASS boot_s=7 kunit="SKIP no KUnit suite is built in at this step" \
-			kselftest="PASS 38/0/38"
-		step 00-64k "$base" build="PASS 385" warnings="PASS warnings before: 0, new: 0" \
-			boot=PASS boot_s=3 kunit="SKIP no KUnit suite is built in at this step" \
-			kselftest="PASS 27/0/27"
-		step 23-4k "$last" build="PASS 13" warnings="PASS warnings before: 0, new: 0" \
-			boot=PASS boot_s=18 kunit="PASS 9/0/8" kselftest="PASS 58/0/49"
-		step 23-64k "$last" build="PASS 31" warnings="PASS warnings before: 0, new: 0" \
-			boot=PASS boot_s=5 kunit="PASS 9/0/8" kselftest="PASS 39/0/46"
+		booted 00-4k "$base" 12 0 7 "$nokunit" "PASS 38/0/38"
+		booted 00-64k "$base" 385 0 3 "$nokunit" "PASS 27/0/27"
+		booted 23-4k "$last" 13 0 18 "PASS 9/0/8" "PASS 58/0/49"
+		booted 23-64k "$last" 31 0 5 "PASS 9/0/8" "PASS 39/0/46"
 		;;
 	budget)
 		local b="SKIP time budget: 610s left before the deadline, this needs ~900s"
-		step 00-4k "$base" build="PASS 397" warnings="PASS warnings before: 3, new: 0" \
-			boot=PASS boot_s=9 kunit="SKIP no KUnit suite is built in at this step" \
-			kselftest="PASS 38/0/38"
+		booted 00-4k "$base" 397 3 9 "$nokunit" "PASS 38/0/38"
 		step 00-64k "$base" build="$b" warnings="$b" boot="$unbuilt" kunit="$unbuilt" \
 			kselftest="$unbuilt"
 		step 23-4k "$last" build="PASS 31" warnings="FAIL 1 new: mm/hmm.c: warning: unused variable 'x'" \
@@ -66,28 +65,19 @@ fixture() {
 	lost)
 		# a step whose boot wrote no verdicts (killed), and a missing
 		# warnings verdict
-		step 00-4k "$base" build="PASS 12" warnings="PASS warnings before: 0, new: 0" \
-			boot=PASS boot_s=7 kunit="SKIP no KUnit suite is built in at this step" \
-			kselftest="PASS 38/0/38"
+		booted 00-4k "$base" 12 0 7 "$nokunit" "PASS 38/0/38"
 		step 02-4k "subject of step 2" build="PASS 14"
 		;;
 	first_64k)
 		# --pagesize 64k --pagesize 4k: the table's subject is 64k's
 		# (each size's directory has its own here), and step 23 has a
 		# directory of the second size only: its rows, no table row
-		step 00-64k "$base (64k)" build="PASS 385" warnings="PASS warnings before: 2, new: 0" \
-			boot=PASS boot_s=3 kunit="SKIP no KUnit suite is built in at this step" \
-			kselftest="PASS 27/0/27"
-		step 00-4k "$base (4k)" build="PASS 12" warnings="PASS warnings before: 0, new: 0" \
-			boot=PASS boot_s=7 kunit="SKIP no KUnit suite is built in at this step" \
-			kselftest="PASS 38/0/38"
-		step 23-4k "$last (4k)" build="PASS 13" warnings="PASS warnings before: 0, new: 0" \
-			boot=PASS boot_s=18 kunit="PASS 9/0/8" kselftest="PASS 58/0/49"
+		booted 00-64k "$base (64k)" 385 2 3 "$nokunit" "PASS 27/0/27"
+		booted 00-4k "$base (4k)" 12 0 7 "$nokunit" "PASS 38/0/38"
+		booted 23-4k "$last (4k)" 13 0 18 "PASS 9/0/8" "PASS 58/0/49"
 		;;
 	no_patch)
-		step 00-4k "$base" build="PASS 12" warnings="PASS warnings before: 0, new: 0" \
-			boot=PASS boot_s=7 kunit="SKIP no KUnit suite is built in at this step" \
-			kselftest="PASS 38/0/38"
+		booted 00-4k "$base" 12 0 7 "$nokunit" "PASS 38/0/38"
 		;;
 	build_64k)
 		# --no-boot --pagesize 64k: no boot rows, no lists of tests left
